@@ -1,0 +1,1 @@
+"""Chat between matched pairs (issue 6)."""

@@ -1,0 +1,13 @@
+"""Test settings: the production settings with a few speed and isolation knobs."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
+
+from config.settings import *  # noqa: E402,F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES["default"]["NAME"] = "mentor_match_test"  # noqa: F405
+# Keep test output readable: request errors are asserted, not logged.
+LOGGING["root"]["level"] = "ERROR"  # noqa: F405

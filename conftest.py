@@ -1,0 +1,59 @@
+"""Shared fixtures: a JSON API client, and a mentee/mentor/admin with their tokens."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from users import tokens
+from users.tests.factories import AdminFactory, MenteeFactory, MentorFactory
+
+
+class ApiClient:
+    """Django's test client speaking JSON, optionally signed in as one user."""
+
+    def __init__(self, user=None):
+        self.client = Client(HTTP_HOST="localhost")
+        self.user = user
+        self.tokens = tokens.issue_tokens(user) if user is not None else None
+
+    def request(self, method: str, path: str, body=None, *, raw: bytes | None = None, **extra):
+        if self.tokens is not None and "HTTP_AUTHORIZATION" not in extra:
+            extra["HTTP_AUTHORIZATION"] = f"Bearer {self.tokens['access']}"
+        data = raw if raw is not None else (json.dumps(body) if body is not None else "")
+        return self.client.generic(
+            method, path, data=data, content_type="application/json", **extra
+        )
+
+    def get(self, path: str, **extra):
+        return self.request("GET", path, **extra)
+
+    def post(self, path: str, body=None, **extra):
+        return self.request("POST", path, body, **extra)
+
+    def put(self, path: str, body=None, **extra):
+        return self.request("PUT", path, body, **extra)
+
+    def delete(self, path: str, **extra):
+        return self.request("DELETE", path, **extra)
+
+
+@pytest.fixture
+def api():
+    """Build an ApiClient: api() anonymous, api(user) signed in as user."""
+    return ApiClient
+
+
+@pytest.fixture
+def mentee(db):
+    return MenteeFactory()
+
+
+@pytest.fixture
+def mentor(db):
+    return MentorFactory()
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory()

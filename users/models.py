@@ -1,0 +1,107 @@
+"""The User (profile, role, matching state) and its refresh-token sessions."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django_mongodb_backend.fields import ArrayField
+
+PROFILE_TEXT_MAX = 2000
+CATEGORY_FIELDS = ("international", "commuter", "firstgen", "outofstate", "transfer")
+
+
+class Role(models.TextChoices):
+    MENTEE = "MENTEE", "Mentee"
+    MENTOR = "MENTOR", "Mentor"
+    ADMIN = "ADMIN", "Admin"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **fields):
+        email = normalize_email(email)
+        user = self.model(email=email, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(role=Role.ADMIN, is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+def normalize_email(email: str) -> str:
+    """Emails are case-insensitive: stored and compared stripped and lower-cased."""
+    return (email or "").strip().lower()
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(unique=True)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MENTEE)
+
+    # Profile (API.md "Profile fields"; names are the API's).
+    firstName = models.CharField(max_length=150, blank=True, default="")
+    lastName = models.CharField(max_length=150, blank=True, default="")
+    major = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    minor = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    # "1".."5" or "5+"; blank when unknown.
+    year = models.CharField(max_length=2, blank=True, default="")
+    hobbies = models.TextField(max_length=PROFILE_TEXT_MAX, blank=True, default="")
+    clubs = models.TextField(max_length=PROFILE_TEXT_MAX, blank=True, default="")
+    goals = models.TextField(max_length=PROFILE_TEXT_MAX, blank=True, default="")
+    international = models.BooleanField(default=False)
+    commuter = models.BooleanField(default=False)
+    firstgen = models.BooleanField(default=False)
+    outofstate = models.BooleanField(default=False)
+    transfer = models.BooleanField(default=False)
+
+    # Matching state, changed only by matching services with conditional single-document
+    # updates (MongoDB has no multi-document transactions without a replica set).
+    isMatched = models.BooleanField(default=False)
+    matchedMentorEmail = models.EmailField(blank=True, default="")
+    current_mentees = ArrayField(models.EmailField(), default=list, blank=True)
+    blacklisted_mentors = ArrayField(models.EmailField(), default=list, blank=True)
+
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        indexes = [models.Index(fields=["role", "date_joined"], name="user_role_joined")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        name = f"{self.firstName.strip()} {self.lastName.strip()}".strip()
+        return name or "Not provided"
+
+    @property
+    def special_categories(self) -> list[str]:
+        return [field for field in CATEGORY_FIELDS if getattr(self, field)]
+
+
+class RefreshToken(models.Model):
+    """One signed-in session: the refresh token's id; revoking it ends the session."""
+
+    jti = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.jti}"

@@ -1,0 +1,109 @@
+"""Account rules: registration, sign-in, deletion with a grace period, purge."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError
+from django.utils import timezone
+
+from config.errors import ValidationFailedError
+from users import tokens
+from users.errors import (
+    EmailTakenError,
+    InvalidCredentialsError,
+    InvalidPasswordError,
+    NotPendingDeletionError,
+)
+from users.models import Role, User, normalize_email
+from users.signals import user_purged
+
+SELF_SERVICE_ROLES = (Role.MENTEE, Role.MENTOR)
+NAME_MAX = 150
+
+
+def _clean_email(email: str) -> str:
+    email = normalize_email(email)
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationFailedError("Enter a valid email address.") from None
+    return email
+
+
+def register_user(
+    *, email: str, password: str, role: str, first_name: str = "", last_name: str = ""
+) -> tuple[User, dict[str, str]]:
+    """Create a MENTEE or MENTOR account and sign it in.
+
+    Raises ValidationFailedError, InvalidPasswordError, EmailTakenError (also when a
+    concurrent registration of the same email wins the unique index).
+    """
+    email = _clean_email(email)
+    if role not in SELF_SERVICE_ROLES:
+        raise ValidationFailedError("role must be MENTEE or MENTOR.")
+    for label, value in (("firstName", first_name), ("lastName", last_name)):
+        if len(value.strip()) > NAME_MAX:
+            raise ValidationFailedError(f"{label} must be at most {NAME_MAX} characters.")
+    user = User(email=email, role=role, firstName=first_name.strip(), lastName=last_name.strip())
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise InvalidPasswordError(" ".join(exc.messages)) from None
+    if User.objects.filter(email=email).exists():
+        raise EmailTakenError()
+    user.set_password(password)
+    try:
+        user.save(force_insert=True)
+    except IntegrityError:
+        raise EmailTakenError() from None
+    return user, tokens.issue_tokens(user)
+
+
+def login_user(*, email: str, password: str) -> tuple[User, dict[str, str]]:
+    """Check credentials and start a session; raises InvalidCredentialsError."""
+    user = User.objects.filter(email=normalize_email(email), is_active=True).first()
+    if user is None:
+        make_password(password)  # same work as a real check: no account-existence oracle
+        raise InvalidCredentialsError()
+    if not user.check_password(password):
+        raise InvalidCredentialsError()
+    return user, tokens.issue_tokens(user)
+
+
+def request_account_deletion(*, user: User) -> User:
+    """Mark the account pending deletion (idempotent: the first request's date stands)."""
+    User.objects.filter(pk=user.pk, deletion_requested_at=None).update(
+        deletion_requested_at=timezone.now()
+    )
+    user.refresh_from_db(fields=["deletion_requested_at"])
+    return user
+
+
+def restore_account(*, user: User) -> User:
+    """Cancel a pending deletion; raises NotPendingDeletionError."""
+    restored = User.objects.filter(pk=user.pk, deletion_requested_at__isnull=False).update(
+        deletion_requested_at=None
+    )
+    if not restored:
+        raise NotPendingDeletionError()
+    user.refresh_from_db(fields=["deletion_requested_at"])
+    return user
+
+
+def purge_deleted_users(*, now=None) -> list[str]:
+    """Delete every account whose grace period has passed; returns their emails.
+
+    Other apps remove their data for each purged email through the user_purged signal.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.ACCOUNT_DELETION_GRACE_DAYS)
+    purged = []
+    for user in User.objects.filter(deletion_requested_at__lte=cutoff).order_by("pk"):
+        user_purged.send(sender=User, user=user)
+        user.delete()
+        purged.append(user.email)
+    return purged

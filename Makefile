@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` and `make test`. Everything they need is
+# installed here, from requirements*.txt, into project-local virtualenvs.
+PYTHON ?= python3
+PYTHON313 ?= PYENV_VERSION=3.13.0 python3.13
+VENV := .venv
+MONGO_VENV := .venv-mongo
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The embedded MongoDB's virtualenv is only needed when MONGODB_URI is unset.
+ifeq ($(strip $(MONGODB_URI)),)
+DB_DEPS := $(MONGO_VENV)/.installed
+endif
+
+.PHONY: run test bench venv clean-venv lint
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+$(MONGO_VENV)/.installed: requirements-mongo.txt
+	$(PYTHON313) -m venv $(MONGO_VENV)
+	$(MONGO_VENV)/bin/pip install --quiet --upgrade pip
+	$(MONGO_VENV)/bin/pip install --quiet -r requirements-mongo.txt
+	touch $@
+
+venv: $(VENV)/.installed $(DB_DEPS)
+
+# Serve on http://$(HOST):$(PORT). Data of the embedded database lives in var/mongo and
+# survives a clean stop (Ctrl-C). DJANGO_DEBUG defaults to on here only.
+run: venv
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) -m config.embedded_mongo run --data-dir var/mongo -- \
+		sh -c '$(PY) manage.py migrate --noinput && \
+		$(PY) manage.py seed_demo --if-empty && \
+		exec $(PY) manage.py runserver --noreload $(HOST):$(PORT)'
+
+# The whole suite; the pytest plugin starts a fresh in-memory MongoDB unless MONGODB_URI is set.
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) -m config.embedded_mongo run -- $(PY) -m bench
+
+clean-venv:
+	rm -rf $(VENV) $(MONGO_VENV)

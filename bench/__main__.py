@@ -1,0 +1,22 @@
+"""python -m bench: run every benchmark, write bench/results.json and docs/benchmarks.md."""
+
+from bench import common
+
+
+def main() -> None:
+    common.setup_django()
+    from bench import db
+
+    sections = []
+    for module in (db,):
+        section = module.run()
+        print(f"== {section.title}")
+        for result in section.results:
+            print(f"   {result.name} = {result.value} {result.unit}")
+        sections.append(section)
+    common.write_outputs(sections)
+    print(f"wrote {common.RESULTS.relative_to(common.ROOT)} and {common.REPORT.relative_to(common.ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -29,12 +29,13 @@ $(MONGO_VENV)/.installed: requirements-mongo.txt
 
 venv: $(VENV)/.installed $(DB_DEPS)
 
-# Serve on http://$(HOST):$(PORT). Data of the embedded database lives in var/mongo and
+# Serve on http://$(HOST):$(PORT); the first start loads the demo cohort and scores it. Data of the embedded database lives in var/mongo and
 # survives a clean stop (Ctrl-C). DJANGO_DEBUG defaults to on here only.
 run: venv
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) -m config.embedded_mongo run --data-dir var/mongo -- \
 		sh -c '$(PY) manage.py migrate --noinput && \
 		$(PY) manage.py seed_demo --if-empty && \
+		$(PY) manage.py recalculate_all_scores --if-empty && \
 		exec $(PY) manage.py runserver --noreload $(HOST):$(PORT)'
 
 # The whole suite; the pytest plugin starts a fresh in-memory MongoDB unless MONGODB_URI is set.

@@ -44,3 +44,16 @@ class Score(models.Model):
         from users.models import User
 
         return User.objects.get(email=self.mentor_email)
+
+
+class ProfileEmbedding(models.Model):
+    """A user's profile-text embedding, reused until the text's fingerprint changes."""
+
+    email = models.EmailField(unique=True)
+    fingerprint = models.CharField(max_length=64)
+    # float32 little-endian bytes (384 × 4): a third of the size of a BSON array of doubles.
+    vector = models.BinaryField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.email

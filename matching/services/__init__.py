@@ -1,0 +1,23 @@
+"""Matching rules. The package re-exports every service so callers import matching.services."""
+
+from matching.services.scores import (
+    SCORING_FIELDS,
+    get_top_matches_for_mentee,
+    get_top_matches_for_mentor,
+    is_scorable,
+    profile_of,
+    recalculate_all_scores,
+    refresh_scores_for_user,
+    remove_user_scores,
+)
+
+__all__ = [
+    "SCORING_FIELDS",
+    "get_top_matches_for_mentee",
+    "get_top_matches_for_mentor",
+    "is_scorable",
+    "profile_of",
+    "recalculate_all_scores",
+    "refresh_scores_for_user",
+    "remove_user_scores",
+]

@@ -1,0 +1,911 @@
+"""Embedded MongoDB for `make run` / `make test`: mongoeco's wire server, its fixes, a launcher.
+
+One file, two roles:
+
+* server role (Python 3.13, .venv-mongo, never imports Django):
+  ``python config/embedded_mongo.py serve --port-file PATH [--data-dir DIR] ...``
+  runs ``mongoeco.wire.AsyncMongoEcoProxyServer`` over a patched ``MemoryEngine``,
+  restores/dumps DIR in mongodump layout and exits cleanly on SIGINT/SIGTERM or when
+  its parent process disappears;
+* launcher role (the app's Python 3.11, stdlib + pymongo only): ``EmbeddedMongo``,
+  ``python -m config.embedded_mongo run [--data-dir DIR] -- CMD ...`` and the pytest
+  plugin in config/pytest_embedded_mongo.py.
+
+Why the URI carries timeouts (gap f): the wire server executes every command on one
+asyncio event loop, so a slow command delays every connection, including pymongo's
+monitoring heartbeats. A heartbeat that times out makes pymongo mark the server Unknown
+and clear its pool; requests then wait for server selection. The engine patches below
+keep ordinary ORM writes O(1) (so commands stay short), and the URI gives the monitor and
+server selection enough slack (connectTimeoutMS / serverSelectionTimeoutMS) that a long
+but legitimate command (a big aggregation, a dump) cannot turn into a spurious
+ServerSelectionTimeoutError; socketTimeoutMS=0 (no timeout, pymongo's default) is spelled
+out so nobody "fixes" it into a value that would abort such a command. Running commands
+off the loop was rejected: the engine's locks and MVCC state are loop-affine
+(``asyncio`` locks taken by async engine methods), so threads would need a second loop per
+command and would race on the engine's shared dictionaries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Self
+
+REPO = Path(__file__).resolve().parent.parent
+MONGOECO_VERSION = "4.11.0"
+DEFAULT_PYTHON = REPO / ".venv-mongo" / "bin" / "python"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+DEFAULT_DUMP_INTERVAL = 300.0
+# Generous on purpose, see the module docstring (gap f).
+URI_OPTIONS = (
+    "directConnection=true&serverSelectionTimeoutMS=120000&connectTimeoutMS=60000&socketTimeoutMS=0"
+)
+SKIPPED_DATABASES = frozenset({"admin", "config", "local"})
+INSERT_BATCH = 1000
+MANIFEST = "manifest.json"
+CHANGE_LOG_ENTRIES = 1000
+
+
+# ---------------------------------------------------------------------------------------
+# Server role: compatibility fixes for mongoeco 4.11.0's MemoryEngine and wire server.
+# ---------------------------------------------------------------------------------------
+
+
+def _check_mongoeco_version() -> None:
+    """Fail loudly if mongoeco is not the exact version these patches were written for."""
+    import mongoeco
+
+    if mongoeco.__version__ != MONGOECO_VERSION:
+        raise RuntimeError(
+            f"config/embedded_mongo.py patches mongoeco {MONGOECO_VERSION}, found "
+            f"{mongoeco.__version__}: re-verify every patch against the new source first"
+        )
+
+
+def _simple_id(value: Any) -> bool:
+    """Tell whether storage-key equality is exactly BSON equality for this _id value."""
+    # memory.py keys documents by bson_engine_key(_id) and compares ids with
+    # bson_equality_key. The two differ only for numbers (1 == 1.0 == Int64(1)), for
+    # bytes vs Binary subtype 0, and for documents/arrays containing those; everywhere
+    # else bson_equality_key delegates to bson_engine_key. None is excluded because a
+    # document without _id is stored under the key of None.
+    import re
+
+    from mongoeco.core.identity import id_contains_numeric_value
+    from mongoeco.types import Binary, Regex
+
+    def has_bytes(item: Any) -> bool:
+        if isinstance(item, dict):
+            return any(has_bytes(sub) for sub in item.values())
+        if isinstance(item, (list, tuple)):
+            return any(has_bytes(sub) for sub in item)
+        return isinstance(item, (bytes, bytearray, Binary))
+
+    # Regexes are excluded too: in a query ({"_id": {"$in": [/x/]}}) they match by pattern.
+    return (
+        value is not None
+        and not isinstance(value, (list, Regex, re.Pattern))
+        and not id_contains_numeric_value(value)
+        and not has_bytes(value)
+    )
+
+
+def _regular_compound_key(engine: Any, document: dict, fields: list[str]) -> tuple | None:
+    """Return the single index tuple of a document without arrays on the index paths, else None."""
+    # For such a document _unique_index_values() yields exactly one tuple (one value per
+    # field, None when missing) and _index_keys() stores the same tuple in the
+    # MemoryIndexMap, except that a *missing* field is stored as None while an explicit
+    # null is stored as bson_equality_key(None). Documents with an array anywhere on an
+    # index path are "irregular": the map keeps only the array itself (values[0]) where
+    # uniqueness needs every element, so they must use the original scan.
+    from mongoeco.core.filtering import QueryEngine
+
+    if engine._compound_multikey_array_paths(document, fields):
+        return None
+    key = []
+    for field in fields:
+        values = QueryEngine.extract_values(document, field)
+        if len(values) > 1 or (values and isinstance(values[0], list)):
+            return None
+        key.append(values[0] if values else None)
+    return tuple(key)
+
+
+def _map_lookup_keys(engine: Any, values: tuple) -> list[tuple]:
+    """Every MemoryIndexMap key a regular document with these values may be stored under."""
+    # null and missing are the same index key for uniqueness; the map spells missing as
+    # None and null as bson_equality_key(None), so look both spellings up.
+    variants: list[tuple] = [()]
+    for value in values:
+        if value is None:
+            spellings = [None, engine._index_equality_key(None)]
+        else:
+            spellings = [engine._index_equality_key(value)]
+        variants = [(*prefix, spelling) for prefix in variants for spelling in spellings]
+    return variants
+
+
+def _irregular_marks(engine: Any) -> set:
+    """(index name, fields) of compound indexes that ever indexed an irregular document."""
+    marks = getattr(engine, "_embedded_irregular_compound", None)
+    if marks is None:
+        marks = set()
+        engine._embedded_irregular_compound = marks
+    return marks
+
+
+def _mark_key(index: Any) -> tuple:
+    """Key of the irregular-document mark: survives collection renames and MVCC copies."""
+    return (str(index["name"]), tuple(index["fields"]))
+
+
+def _patch_unique_checks(memory: Any) -> None:
+    """Fixes (a) and (b): O(1) unique checks for inserts (ids and compound unique indexes)."""
+    engine_cls = memory.MemoryEngine
+    original_update = engine_cls._update_indexes_locked
+    original_rebuild = engine_cls._rebuild_index_data_locked
+
+    # (b) bookkeeping: a compound index whose map ever received an irregular document is
+    # marked and keeps the original scan forever (sticky, so never unsafe). Every way a
+    # document enters an index map goes through these two methods (insert/update/upsert/
+    # replace call _update_indexes_locked(action="insert"), create_index rebuilds; the
+    # rollback journal only re-adds memberships that were added through them).
+    def _update_indexes_locked(self, db_name, coll_name, storage_key, document, **kwargs):
+        if kwargs.get("action", "insert") == "insert":
+            indexes_view = kwargs.get("indexes_view")
+            indexes = (
+                (self._indexes if indexes_view is None else indexes_view)
+                .get(db_name, {})
+                .get(coll_name, [])
+            )
+            for index in indexes:
+                if len(index["fields"]) < 2 or not memory.document_in_virtual_index(
+                    document, index
+                ):
+                    continue
+                if _regular_compound_key(self, document, index["fields"]) is None:
+                    _irregular_marks(self).add(_mark_key(index))
+        return original_update(self, db_name, coll_name, storage_key, document, **kwargs)
+
+    def _rebuild_index_data_locked(self, db_name, coll_name, index, **kwargs):
+        if len(index["fields"]) >= 2:
+            storage_view = kwargs.get("storage_view")
+            coll = (
+                (self._storage if storage_view is None else storage_view)
+                .get(db_name, {})
+                .get(coll_name, {})
+            )
+            for data in coll.values():
+                document = self._borrow_storage_document(data)
+                if memory.document_in_virtual_index(document, index) and (
+                    _regular_compound_key(self, document, index["fields"]) is None
+                ):
+                    _irregular_marks(self).add(_mark_key(index))
+                    break
+        return original_rebuild(self, db_name, coll_name, index, **kwargs)
+
+    # Copy of MemoryEngine._ensure_unique_indexes (mongoeco 4.11.0, memory.py) with two
+    # changes marked FIX(a) and FIX(b); everything else is verbatim so error precedence
+    # and messages stay identical.
+    def _ensure_unique_indexes(
+        self,
+        db_name,
+        coll_name,
+        candidate,
+        *,
+        exclude_storage_key=None,
+        indexes_view=None,
+        storage_view=None,
+        index_data_view=None,
+        check_id_storage=False,
+        scan_payload_id=False,
+    ):
+        indexes = (
+            (self._indexes if indexes_view is None else indexes_view)
+            .get(db_name, {})
+            .get(coll_name, [])
+        )
+        coll = (
+            (self._storage if storage_view is None else storage_view)
+            .get(db_name, {})
+            .get(coll_name, {})
+        )
+        normalized_exclude = exclude_storage_key
+        if exclude_storage_key is not None and exclude_storage_key not in coll:
+            normalized_exclude = self._storage_key(exclude_storage_key)
+        if check_id_storage and "_id" in candidate:
+            candidate_id_storage_key = self._storage_key(candidate["_id"])
+            if candidate_id_storage_key in coll and candidate_id_storage_key != normalized_exclude:
+                raise self._unique_key_error(
+                    f"Duplicate key: _id={candidate['_id']}",
+                    f"{db_name}.{coll_name}",
+                    candidate,
+                )
+            # FIX(a): single-document inserts (scan_payload_id=True) compared the new _id
+            # with every stored one. The storage-key lookup just above already finds every
+            # duplicate whose storage key equals the candidate's, which is every duplicate
+            # when _simple_id() holds (the engine's own multi-document insert path relies
+            # on the same fact: it passes scan_payload_id=False). Numeric ids (1 vs 1.0)
+            # and bytes/Binary still take the scan.
+            if scan_payload_id and _simple_id(candidate["_id"]):
+                scan_payload_id = False
+            if scan_payload_id or (
+                candidate_id_storage_key != normalized_exclude
+                and memory.id_contains_numeric_value(candidate["_id"])
+            ):
+                for storage_key, data in coll.items():
+                    if normalized_exclude is not None and storage_key == normalized_exclude:
+                        continue
+                    existing = self._borrow_storage_document(data)
+                    if "_id" in existing and memory.bson_equality_key(
+                        existing["_id"]
+                    ) == memory.bson_equality_key(candidate["_id"]):
+                        raise self._unique_key_error(
+                            f"Duplicate key: _id={candidate['_id']}",
+                            f"{db_name}.{coll_name}",
+                            candidate,
+                        )
+
+        for index in indexes:
+            if not memory.document_in_virtual_index(candidate, index):
+                continue
+            self._validate_compound_multikey_shape(candidate, index)
+            if not index.get("unique"):
+                continue
+
+            fields = index["fields"]
+            candidate_keys = self._unique_index_keys(candidate, fields)
+
+            index_map = (
+                (index_data_view if index_data_view is not None else self._index_data)
+                .get(db_name, {})
+                .get(coll_name, {})
+                .get(index["name"])
+            )
+            if index_map is not None and len(fields) == 1 and index.get("collation") is None:
+                for candidate_key in candidate_keys:
+                    matches = index_map.get(candidate_key)
+                    if matches is None:
+                        continue
+                    if normalized_exclude is None or any(m != normalized_exclude for m in matches):
+                        raise self._unique_key_error(
+                            f"Duplicate key for unique index '{index['name']}': "
+                            f"{fields}={candidate_key!r}",
+                            f"{db_name}.{coll_name}",
+                            candidate,
+                            index=index,
+                            conflict=candidate_key,
+                        )
+                continue
+
+            # FIX(b): compound unique indexes use their MemoryIndexMap too. Exact when the
+            # candidate is regular (no array on any index path: one index tuple) and no
+            # irregular document was ever indexed in this index (then every stored
+            # document's map key is its only uniqueness tuple); null/missing spellings are
+            # both looked up. Sparse/partial indexes are fine: the map holds exactly the
+            # documents for which document_in_virtual_index() is true, as the scan below
+            # filters. Any other case (collation, irregular data) keeps the scan.
+            if (
+                index_map is not None
+                and index.get("collation") is None
+                and _mark_key(index) not in _irregular_marks(self)
+            ):
+                values = _regular_compound_key(self, candidate, fields)
+                if values is not None:
+                    for lookup_key in _map_lookup_keys(self, values):
+                        matches = index_map.get(lookup_key)
+                        if not matches:
+                            continue
+                        if normalized_exclude is None or any(
+                            m != normalized_exclude for m in matches
+                        ):
+                            duplicate_key = next(iter(candidate_keys))
+                            raise self._unique_key_error(
+                                f"Duplicate key for unique index '{index['name']}': "
+                                f"{fields}={duplicate_key!r}",
+                                f"{db_name}.{coll_name}",
+                                candidate,
+                                index=index,
+                                conflict=duplicate_key,
+                            )
+                    continue
+
+            for storage_key, data in coll.items():
+                if normalized_exclude is not None and storage_key == normalized_exclude:
+                    continue
+                existing = self._borrow_storage_document(data)
+                if not memory.document_in_virtual_index(existing, index):
+                    continue
+                duplicate_key = self._unique_index_conflict(candidate, existing, index)
+                if duplicate_key is not None:
+                    raise self._unique_key_error(
+                        f"Duplicate key for unique index '{index['name']}': "
+                        f"{fields}={duplicate_key!r}",
+                        f"{db_name}.{coll_name}",
+                        candidate,
+                        index=index,
+                        conflict=duplicate_key,
+                    )
+
+    engine_cls._update_indexes_locked = _update_indexes_locked
+    engine_cls._rebuild_index_data_locked = _rebuild_index_data_locked
+    engine_cls._ensure_unique_indexes = _ensure_unique_indexes
+
+
+def _patch_candidate_lookup(memory: Any) -> None:
+    """Fix (c) and the compound-equality lookup: no full scans for _id / unique-pair filters."""
+    import datetime
+    import uuid
+
+    from mongoeco.core.query_plan import InCondition
+
+    engine_cls = memory.MemoryEngine
+    original_candidates = engine_cls._candidate_items_for_plan_locked
+    original_indexed = engine_cls._indexed_candidate_storage_keys_for_plan_locked
+
+    # FIX(c): an update/upsert/delete/find filtered by _id equality whose document is
+    # absent fell back to scanning every document. Every matching document must have an
+    # _id BSON-equal to the looked-up value; for a _simple_id() value that means the same
+    # storage key, and that key is absent, so no document can match. With a collation the
+    # original path is kept (string _id comparison may then be case-insensitive).
+    def _candidate_items_for_plan_locked(self, coll, query_plan, **kwargs):
+        if kwargs.get("collation") is None:
+            id_lookup = self._direct_id_lookup_from_plan(query_plan)
+            if (
+                id_lookup is not None
+                and _simple_id(id_lookup)
+                and self._storage_key(id_lookup) not in coll
+            ):
+                return []
+            in_values = _id_in_values(query_plan)
+            if in_values is not None and all(_simple_id(value) for value in in_values):
+                keys = {self._storage_key(value) for value in in_values}
+                present = [key for key in keys if key in coll]
+                if isinstance(coll, memory.MemoryCollection):
+                    present = coll.ordered_keys(present)
+                return [(key, coll[key]) for key in present]
+        return original_candidates(self, coll, query_plan, **kwargs)
+
+    # Same argument for {"_id": {"$in": [...]}} (Django deletes objects by pk__in, and
+    # bulk updates use it): only documents stored under one of the values' storage keys
+    # can match. The caller re-matches each candidate against the whole filter.
+    def _id_in_values(query_plan):
+        clauses = (
+            query_plan.clauses if isinstance(query_plan, memory.AndCondition) else (query_plan,)
+        )
+        for clause in clauses:
+            if (
+                isinstance(clause, InCondition)
+                and clause.field == "_id"
+                and not clause.null_matches_undefined
+            ):
+                return clause.values
+        return None
+
+    # Compound-equality lookup: filters such as filter(mentee=a, mentor=b) (Django's
+    # update_or_create/get on a unique pair) only used single-field indexes and otherwise
+    # scanned. A compound index the engine itself deems usable for the plan
+    # (query_can_use_index: not hidden, ordered keys, sparse/partial filter implied) whose
+    # every field has an equality clause with a plain scalar in the top-level $and can
+    # answer it from its MemoryIndexMap, with the exactness argument of FIX(b): no
+    # irregular document was ever indexed, so each document's map key is its only value
+    # tuple. The returned keys are still re-matched against the full filter by the caller.
+    scalar_types = (str, bool, int, float, datetime.datetime, uuid.UUID, memory.ObjectId)
+
+    def _indexed_candidate_storage_keys_for_plan_locked(
+        self, indexes, index_data, query_plan, *, dialect, collation
+    ):
+        if collation is None and isinstance(query_plan, memory.AndCondition):
+            equalities = {}
+            for clause in query_plan.clauses:
+                if (
+                    isinstance(clause, memory.EqualsCondition)
+                    and not clause.null_matches_undefined
+                    and isinstance(clause.value, scalar_types)
+                ):
+                    equalities.setdefault(clause.field, clause.value)
+            for index in indexes:
+                fields = index["fields"]
+                if (
+                    len(fields) < 2
+                    or not all(field in equalities for field in fields)
+                    or index.get("collation") is not None
+                    or _mark_key(index) in _irregular_marks(self)
+                    or not memory.query_can_use_index(
+                        index, query_plan, dialect=dialect, collation=collation
+                    )
+                ):
+                    continue
+                index_map = index_data.get(index["name"])
+                if index_map is None:
+                    continue
+                key = tuple(self._index_equality_key(equalities[field]) for field in fields)
+                return memory._MemoryIndexedCandidates(
+                    set(index_map.get(key, ())),
+                    index_map=index_map if isinstance(index_map, memory.MemoryIndexMap) else None,
+                    index_key=key,
+                )
+        return original_indexed(
+            self, indexes, index_data, query_plan, dialect=dialect, collation=collation
+        )
+
+    engine_cls._candidate_items_for_plan_locked = _candidate_items_for_plan_locked
+    engine_cls._indexed_candidate_storage_keys_for_plan_locked = (
+        _indexed_candidate_storage_keys_for_plan_locked
+    )
+
+
+def _patch_buildinfo_alias() -> None:
+    """Fix (d): accept the lowercase `buildinfo` command that pymongo's server_info() sends."""
+    # mongod registers `buildinfo` as an alias of `buildInfo`; mongoeco's wire surface only
+    # knows the camel-case name. Renaming the command key before the request context is
+    # built (validation, capability lookup and dispatch all derive from it) is exact.
+    from mongoeco.wire import _executor_support, executor
+
+    original = executor.build_request_context
+
+    def build_request_context(body, **kwargs):
+        command = next(
+            (key for key in body if key not in _executor_support.WIRE_INTERNAL_KEYS), None
+        )
+        if command == "buildinfo":
+            body = {("buildInfo" if key == "buildinfo" else key): v for key, v in body.items()}
+        return original(body, **kwargs)
+
+    executor.build_request_context = build_request_context
+
+
+def _patch_not_expression() -> None:
+    """Fix (e): the aggregation-expression `$not` (in $expr, $project, ...)."""
+    # MongoDB: {$not: [expr]} or {$not: expr} returns the boolean opposite of expr's
+    # truthiness; false, null, 0 and missing/undefined are falsy, everything else
+    # (including "" and []) truthy. The dialect policy's expression_truthy is the same
+    # predicate mongoeco's own $and/$or/$cond use.
+    from mongoeco.core.aggregation.extensions import register_aggregation_expression_operator
+
+    def evaluate_not(document, spec, variables, dialect, context):
+        # MongoDB accepts a bare operand as a one-element argument list.
+        args = context.require_expression_args(
+            "$not", spec if isinstance(spec, list) else [spec], 1, 1
+        )
+        value = context.evaluate_expression(document, args[0], variables)
+        return not dialect.policy.expression_truthy(value)
+
+    register_aggregation_expression_operator("$not", evaluate_not)
+
+
+def apply_patches() -> None:
+    """Apply every compatibility fix (once), after checking the mongoeco version."""
+    from mongoeco.engines import memory
+
+    _check_mongoeco_version()
+    if getattr(memory.MemoryEngine, "_embedded_mongo_patched", False):
+        return
+    _patch_unique_checks(memory)
+    _patch_candidate_lookup(memory)
+    _patch_buildinfo_alias()
+    _patch_not_expression()
+    memory.MemoryEngine._embedded_mongo_patched = True
+
+
+# ---------------------------------------------------------------------------------------
+# Server role: persistence in mongodump layout.
+# ---------------------------------------------------------------------------------------
+
+
+def _sibling(data_dir: Path, suffix: str) -> Path:
+    """A sibling path of the data directory (same filesystem, so renames are atomic)."""
+    return data_dir.with_name(f"{data_dir.name}.{suffix}")
+
+
+def _recover_data_dir(data_dir: Path) -> None:
+    """Finish or undo a dump swap that a crash interrupted."""
+    new, old = _sibling(data_dir, "new"), _sibling(data_dir, "old")
+    if not data_dir.exists():
+        if (new / MANIFEST).exists():
+            new.rename(data_dir)
+        elif old.exists():
+            old.rename(data_dir)
+    shutil.rmtree(new, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Persist a directory's entries (renames, new files)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Write a file and fsync it (the swap below must only publish complete files)."""
+    with open(path, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+async def dump(client: Any, data_dir: Path) -> None:
+    """Write every database/collection as <db>/<coll>.bson + .metadata.json, swapped in atomically."""
+    import json
+
+    from bson import BSON, json_util
+    from mongoeco.wire.bson_bridge import encode_wire_value
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    new, old = _sibling(data_dir, "new"), _sibling(data_dir, "old")
+    _recover_data_dir(data_dir)
+    new.mkdir()
+    options = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL)
+    for db_name in await client.list_database_names():
+        if db_name in SKIPPED_DATABASES:
+            continue
+        database = client[db_name]
+        listing = await database.command({"listCollections": 1})
+        (new / db_name).mkdir()
+        for info in listing["cursor"]["firstBatch"]:
+            name = info["name"]
+            if name.startswith("system."):
+                continue
+            collection = database[name]
+            chunks = []
+            if info.get("type", "collection") == "collection":
+                async for document in collection.find({}):
+                    chunks.append(BSON.encode(encode_wire_value(document)))
+            _write_durably(new / db_name / f"{name}.bson", b"".join(chunks))
+            metadata = {
+                "collectionName": name,
+                "type": info.get("type", "collection"),
+                "options": info.get("options", {}),
+                "indexes": await collection.list_indexes().to_list(),
+            }
+            text = json_util.dumps(encode_wire_value(metadata), json_options=options, indent=1)
+            _write_durably(new / db_name / f"{name}.metadata.json", (text + "\n").encode())
+        _fsync_dir(new / db_name)
+    manifest = {"format": "mongodump-layout", "mongoeco": MONGOECO_VERSION}
+    _write_durably(new / MANIFEST, (json.dumps(manifest) + "\n").encode())
+    _fsync_dir(new)
+    # Swap: the last good dump stays on disk (as DIR or DIR.old) until DIR.new is in place;
+    # _recover_data_dir() completes an interrupted swap at the next start or dump.
+    if data_dir.exists():
+        data_dir.rename(old)
+    new.rename(data_dir)
+    _fsync_dir(data_dir.parent)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+async def restore(client: Any, data_dir: Path) -> None:
+    """Load a dump written by dump() (or mongodump): collections, indexes, then documents."""
+    from bson import decode_all, json_util
+    from mongoeco.wire.bson_bridge import decode_wire_value
+
+    _recover_data_dir(data_dir)
+    if not data_dir.is_dir():
+        return
+    for db_dir in sorted(p for p in data_dir.iterdir() if p.is_dir()):
+        if db_dir.name in SKIPPED_DATABASES or db_dir.name.startswith("."):
+            continue
+        database = client[db_dir.name]
+        for meta_path in sorted(db_dir.glob("*.metadata.json")):
+            meta = decode_wire_value(json_util.loads(meta_path.read_text()))
+            name = meta.get("collectionName") or meta_path.name[: -len(".metadata.json")]
+            await database.command({"create": name, **meta.get("options", {})})
+            # Indexes before documents (unlike mongorestore): mongoeco 4.11.0 builds a unique
+            # index over existing documents by comparing every pair (O(n^2)), while inserts
+            # into an indexed collection cost O(1) each with the fixes above.
+            indexes = [
+                {k: v for k, v in index.items() if k not in ("v", "ns")}
+                for index in meta.get("indexes", [])
+                if index.get("name") != "_id_"
+            ]
+            if indexes:
+                await database.command({"createIndexes": name, "indexes": indexes})
+            collection = database[name]
+            bson_path = db_dir / f"{name}.bson"
+            documents = [
+                decode_wire_value(raw)
+                for raw in (decode_all(bson_path.read_bytes()) if bson_path.exists() else [])
+            ]
+            for start in range(0, len(documents), INSERT_BATCH):
+                await collection.insert_many(documents[start : start + INSERT_BATCH])
+
+
+# ---------------------------------------------------------------------------------------
+# Server role: the process.
+# ---------------------------------------------------------------------------------------
+
+
+def _parent_alive(parent_pid: int) -> bool:
+    """True while the launcher that started us runs (reparenting means it died)."""
+    if os.getppid() != parent_pid:
+        return False
+    try:
+        os.kill(parent_pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write_port_file(path: Path, port: int) -> None:
+    """Publish the bound port atomically (the launcher polls for the file)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(f"{port}\n")
+    os.replace(tmp, path)
+
+
+async def serve(args: argparse.Namespace) -> int:
+    """Run the wire server until a signal or the parent's death, dumping on the way out."""
+    import asyncio
+
+    from mongoeco import AsyncMongoClient
+    from mongoeco.engines.memory import MemoryEngine
+    from mongoeco.wire import AsyncMongoEcoProxyServer
+
+    if os.environ.get("EMBEDDED_MONGO_NO_PATCHES") == "1":
+        # Benchmark comparison only (bench/db_raw_probe.py).
+        _check_mongoeco_version()
+        print("embedded_mongo: patches DISABLED", file=sys.stderr, flush=True)
+    else:
+        apply_patches()
+    data_dir = Path(args.data_dir).resolve() if args.data_dir else None
+    # Every committed write copies the engine's change-stream outbox (up to
+    # change_log_max_entries, default 10,000) in _prepare_committed_changes_locked, so the
+    # per-write cost grew with the number of writes until that cap. The app opens no
+    # change streams; a 1,000-entry resume window keeps that copy ~10x cheaper.
+    client = AsyncMongoClient(MemoryEngine(change_log_max_entries=CHANGE_LOG_ENTRIES))
+    # The server gets our client (so it does not own the engine): closing the listener
+    # then leaves the data in place for the final dump.
+    async with client:
+        if data_dir is not None:
+            await restore(client, data_dir)
+        server = AsyncMongoEcoProxyServer(client=client, host="127.0.0.1", port=0)
+        address = await server.start()
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+        _write_port_file(Path(args.port_file), address.port)
+
+        async def watch_parent() -> None:
+            while _parent_alive(args.parent_pid):
+                await asyncio.sleep(1.0)
+            stopping.set()
+
+        async def dump_periodically() -> None:
+            while True:
+                await asyncio.sleep(args.dump_interval)
+                await dump(client, data_dir)
+
+        tasks = []
+        if args.parent_pid is not None:
+            tasks.append(asyncio.create_task(watch_parent()))
+        if data_dir is not None and args.dump_interval > 0:
+            tasks.append(asyncio.create_task(dump_periodically()))
+        await stopping.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        # Close first so every acknowledged write is in the final dump.
+        await server.close()
+        if data_dir is not None:
+            await dump(client, data_dir)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------
+# Launcher role (Python 3.11, stdlib + pymongo).
+# ---------------------------------------------------------------------------------------
+
+
+def mongoeco_python() -> str:
+    """Interpreter of the server role: $MONGOECO_PYTHON or <repo>/.venv-mongo/bin/python."""
+    return os.environ.get("MONGOECO_PYTHON") or str(DEFAULT_PYTHON)
+
+
+class EmbeddedMongo:
+    """The embedded server as a child process; a context manager; .uri once started."""
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike | None = None,
+        *,
+        dump_interval: float | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir).resolve() if data_dir is not None else None
+        self.dump_interval = dump_interval
+        self.env = env
+        self.uri: str | None = None
+        self.process: subprocess.Popen | None = None
+        self._workdir: Path | None = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the server role, None before start()."""
+        return self.process.pid if self.process is not None else None
+
+    def _log_tail(self, limit: int = 4000) -> str:
+        """The end of the server's stderr/stdout, for error messages."""
+        if self._workdir is None:
+            return ""
+        with contextlib.suppress(OSError):
+            return (self._workdir / "server.log").read_text(errors="replace")[-limit:]
+        return ""
+
+    def _fail(self, reason: str) -> RuntimeError:
+        """Stop whatever started and build the error to raise."""
+        tail = self._log_tail()
+        self.stop()
+        return RuntimeError(
+            f"embedded MongoDB {reason} (interpreter {mongoeco_python()}); "
+            f"server output:\n{tail or '(none)'}"
+        )
+
+    def start(self) -> str:
+        """Spawn the server role, wait for its port and a ping; returns the URI."""
+        if self.process is not None:
+            assert self.uri is not None
+            return self.uri
+        python = mongoeco_python()
+        if not Path(python).exists():
+            raise RuntimeError(
+                f"embedded MongoDB interpreter {python} not found: create .venv-mongo "
+                "(make venv) or set MONGOECO_PYTHON, or set MONGODB_URI to a real MongoDB"
+            )
+        self._workdir = Path(tempfile.mkdtemp(prefix="embedded-mongo-"))
+        port_file = self._workdir / "port"
+        command = [
+            python,
+            str(Path(__file__).resolve()),
+            "serve",
+            "--port-file",
+            str(port_file),
+            "--parent-pid",
+            str(os.getpid()),
+        ]
+        if self.data_dir is not None:
+            command += ["--data-dir", str(self.data_dir)]
+        if self.dump_interval is not None:
+            command += ["--dump-interval", str(self.dump_interval)]
+        env = dict(os.environ)
+        env.update(self.env or {})
+        with open(self._workdir / "server.log", "wb") as log:
+            # Own session: a terminal Ctrl-C reaches only the launcher, which then stops
+            # the server itself (after its final dump).
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=env,
+                cwd=str(REPO),
+            )
+        atexit.register(self.stop)
+        deadline = time.monotonic() + START_TIMEOUT
+        while not port_file.exists():
+            if self.process.poll() is not None:
+                raise self._fail(f"exited with status {self.process.returncode} on start")
+            if time.monotonic() > deadline:
+                raise self._fail(f"did not listen within {START_TIMEOUT:.0f} s")
+            time.sleep(0.05)
+        port = int(port_file.read_text())
+        self.uri = f"mongodb://127.0.0.1:{port}/?{URI_OPTIONS}"
+        self._wait_for_ping(deadline)
+        return self.uri
+
+    def _wait_for_ping(self, deadline: float) -> None:
+        """Poll until the server answers `ping` (or died / the deadline passed)."""
+        from pymongo import MongoClient
+        from pymongo.errors import PyMongoError
+
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise self._fail("exited before answering ping")
+            client = MongoClient(self.uri, serverSelectionTimeoutMS=1000)
+            try:
+                client.admin.command("ping")
+                return
+            except PyMongoError as error:
+                last_error = error
+            finally:
+                client.close()
+        raise self._fail(f"did not answer ping within {START_TIMEOUT:.0f} s ({last_error})")
+
+    def stop(self) -> None:
+        """SIGTERM, wait for the final dump (30 s), then SIGKILL; idempotent."""
+        process, self.process = self.process, None
+        atexit.unregister(self.stop)
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+
+
+def _exit_status(returncode: int) -> int:
+    """Shell convention: a child killed by signal N exits 128 + N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def run_command(command: list[str], data_dir: str | None) -> int:
+    """Run CMD with MONGODB_URI pointing at an embedded server (unless already set)."""
+    if not command:
+        raise SystemExit("embedded_mongo run: missing command after --")
+    if os.environ.get("MONGODB_URI"):
+        return _exit_status(subprocess.call(command))
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    # Until the child runs, SIGTERM unwinds normally so the server gets stopped.
+    signal.signal(signal.SIGTERM, terminate)
+    with EmbeddedMongo(data_dir) as mongo:
+        env = dict(os.environ)
+        env.update(
+            MONGODB_URI=mongo.uri or "",
+            MONGODB_EMBEDDED="1",
+            MONGODB_EMBEDDED_PID=str(mongo.pid),
+        )
+        child = subprocess.Popen(command, env=env)
+        # The child shares our terminal's process group and gets Ctrl-C itself; we only
+        # wait for it, then stop the server cleanly. SIGTERM (e.g. from a supervisor) is
+        # passed on to the child.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, lambda signum, frame: child.send_signal(signum))
+        returncode = child.wait()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    return _exit_status(returncode)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line of both roles: `serve` (server) and `run` (launcher)."""
+    parser = argparse.ArgumentParser(prog="embedded_mongo", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="role", required=True)
+    serve_parser = sub.add_parser("serve", help="server role (Python 3.13 + mongoeco)")
+    serve_parser.add_argument("--port-file", required=True)
+    serve_parser.add_argument("--data-dir")
+    serve_parser.add_argument("--dump-interval", type=float, default=DEFAULT_DUMP_INTERVAL)
+    serve_parser.add_argument("--parent-pid", type=int)
+    run_parser = sub.add_parser("run", help="launcher: run CMD against an embedded server")
+    run_parser.add_argument("--data-dir")
+    run_parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    if args.role == "serve":
+        import asyncio
+
+        return asyncio.run(serve(args))
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    return run_command(command, args.data_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Behaviour the app relies on from its database, checked through pymongo (embedded or real)."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from pymongo import ASCENDING, MongoClient
+from pymongo.errors import DuplicateKeyError
+
+from config.embedded_mongo import REPO, EmbeddedMongo
+
+
+@pytest.fixture
+def client():
+    """A pymongo client on the session's MONGODB_URI."""
+    with MongoClient(os.environ["MONGODB_URI"]) as mongo_client:
+        yield mongo_client
+
+
+@pytest.fixture
+def mongo_db(client):
+    """A fresh, uniquely named database, dropped afterwards."""
+    name = f"test_embedded_{uuid.uuid4().hex[:12]}"
+    yield client[name]
+    client.drop_database(name)
+
+
+def test_duplicate_id_rejected(mongo_db):
+    mongo_db.docs.insert_one({"_id": "a"})
+    with pytest.raises(DuplicateKeyError):
+        mongo_db.docs.insert_one({"_id": "a"})
+    assert mongo_db.docs.count_documents({}) == 1
+
+
+def test_numeric_ids_one_and_one_point_zero_are_duplicates(mongo_db):
+    mongo_db.docs.insert_one({"_id": 1})
+    with pytest.raises(DuplicateKeyError):
+        mongo_db.docs.insert_one({"_id": 1.0})
+    assert mongo_db.docs.count_documents({}) == 1
+
+
+def test_duplicate_single_field_unique_key_rejected(mongo_db):
+    mongo_db.users.create_index("email", unique=True)
+    mongo_db.users.insert_one({"email": "a@example.com"})
+    with pytest.raises(DuplicateKeyError):
+        mongo_db.users.insert_one({"email": "a@example.com"})
+    mongo_db.users.insert_one({"email": "b@example.com"})
+    assert mongo_db.users.count_documents({}) == 2
+
+
+def test_duplicate_compound_unique_key_rejected(mongo_db):
+    scores = mongo_db.scores
+    scores.create_index([("mentee", ASCENDING), ("mentor", ASCENDING)], unique=True)
+    scores.insert_one({"mentee": "m1", "mentor": "t1", "score": 1})
+    scores.insert_one({"mentee": "m1", "mentor": "t2", "score": 2})
+    with pytest.raises(DuplicateKeyError):
+        scores.insert_one({"mentee": "m1", "mentor": "t1", "score": 3})
+    # An update that would create the duplicate pair is rejected too.
+    with pytest.raises(DuplicateKeyError):
+        scores.update_one({"mentee": "m1", "mentor": "t2"}, {"$set": {"mentor": "t1"}})
+    # A missing field and an explicit null are the same index key.
+    scores.insert_one({"mentee": "m2"})
+    with pytest.raises(DuplicateKeyError):
+        scores.insert_one({"mentee": "m2", "mentor": None})
+    assert scores.count_documents({}) == 3
+    assert scores.find_one({"mentee": "m1", "mentor": "t1"})["score"] == 1
+
+
+def test_compound_unique_key_with_array_element_rejected(mongo_db):
+    pairs = mongo_db.pairs
+    pairs.create_index([("a", ASCENDING), ("b", ASCENDING)], unique=True)
+    pairs.insert_one({"a": 1, "b": ["x", "y"]})
+    with pytest.raises(DuplicateKeyError):
+        pairs.insert_one({"a": 1, "b": "y"})
+    pairs.insert_one({"a": 1, "b": "z"})
+    assert pairs.count_documents({}) == 2
+
+
+def test_upsert_of_missing_id_inserts_exactly_once(mongo_db):
+    filter_ = {"_id": "user-1", "active": True}
+    first = mongo_db.docs.update_one(filter_, {"$set": {"n": 1}}, upsert=True)
+    second = mongo_db.docs.update_one(filter_, {"$set": {"n": 1}}, upsert=True)
+    assert first.upserted_id == "user-1"
+    assert second.upserted_id is None
+    assert second.matched_count == 1
+    assert list(mongo_db.docs.find()) == [{"_id": "user-1", "active": True, "n": 1}]
+    # Updates and deletes of a missing _id match nothing.
+    assert mongo_db.docs.update_one({"_id": "nobody"}, {"$set": {"n": 2}}).matched_count == 0
+    assert mongo_db.docs.delete_one({"_id": "nobody"}).deleted_count == 0
+
+
+def test_update_by_compound_equality_finds_the_document(mongo_db):
+    scores = mongo_db.scores
+    scores.create_index([("mentee", ASCENDING), ("mentor", ASCENDING)], unique=True)
+    scores.insert_many([{"mentee": f"m{i}", "mentor": f"t{i % 3}", "s": 0} for i in range(9)])
+    result = scores.update_one({"mentee": "m4", "mentor": "t1"}, {"$set": {"s": 5}})
+    assert result.matched_count == 1
+    assert (
+        scores.update_one({"mentee": "m4", "mentor": "t2"}, {"$set": {"s": 6}}).matched_count == 0
+    )
+    assert scores.find_one({"mentee": "m4"})["s"] == 5
+
+
+def test_server_info_sends_lowercase_buildinfo(client):
+    info = client.server_info()
+    assert info["ok"] == 1
+    assert isinstance(info["version"], str)
+
+
+def test_expr_not_filters(mongo_db):
+    mongo_db.docs.insert_many(
+        [{"_id": 1, "n": 0}, {"_id": 2, "n": 5}, {"_id": 3, "n": None}, {"_id": 4}]
+    )
+    gt_one = {"$gt": ["$n", 1]}
+    found = mongo_db.docs.find({"$expr": {"$not": [gt_one]}}, sort=[("_id", 1)])
+    assert [doc["_id"] for doc in found] == [1, 3, 4]
+    projected = mongo_db.docs.aggregate(
+        [{"$sort": {"_id": 1}}, {"$project": {"falsy": {"$not": ["$n"]}, "bare": {"$not": "$n"}}}]
+    )
+    assert [(doc["falsy"], doc["bare"]) for doc in projected] == [
+        (True, True),
+        (False, False),
+        (True, True),
+        (True, True),
+    ]
+
+
+def test_dump_restore_round_trip(tmp_path):
+    data_dir = tmp_path / "mongo"
+    with EmbeddedMongo(data_dir) as first, MongoClient(first.uri) as mongo_client:
+        pairs = mongo_client.app.pairs
+        pairs.create_index([("a", ASCENDING), ("b", ASCENDING)], unique=True, name="a_b")
+        pairs.insert_many([{"_id": i, "a": i % 10, "b": str(i)} for i in range(2500)])
+        mongo_client.app.create_collection("empty")
+    assert (data_dir / "app" / "pairs.bson").is_file()
+    assert (data_dir / "app" / "pairs.metadata.json").is_file()
+    with EmbeddedMongo(data_dir) as second, MongoClient(second.uri) as mongo_client:
+        pairs = mongo_client.app.pairs
+        assert pairs.count_documents({}) == 2500
+        assert pairs.find_one({"_id": 1234}) == {"_id": 1234, "a": 4, "b": "1234"}
+        assert "empty" in mongo_client.app.list_collection_names()
+        index = pairs.index_information()["a_b"]
+        assert index["key"] == [("a", 1), ("b", 1)]
+        assert index["unique"] is True
+        with pytest.raises(DuplicateKeyError):
+            pairs.insert_one({"a": 4, "b": "1234"})
+
+
+def _process_gone(pid: int) -> bool:
+    """True when pid is no longer the embedded server (gone, or reused by something else)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return True
+    return b"embedded_mongo.py" not in cmdline
+
+
+def test_run_returns_child_exit_code_and_leaves_no_server(tmp_path):
+    child = (
+        "import os, sys\n"
+        "from pymongo import MongoClient\n"
+        "MongoClient(os.environ['MONGODB_URI']).admin.command('ping')\n"
+        "print(os.environ['MONGODB_EMBEDDED_PID'])\n"
+        "sys.exit(7)\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "MONGODB_URI"}
+    finished = subprocess.run(
+        [sys.executable, "-m", "config.embedded_mongo", "run", "--", sys.executable, "-c", child],
+        check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finished.returncode == 7, finished.stderr
+    server_pid = int(finished.stdout.strip())
+    assert _process_gone(server_pid)
+
+
+def test_delete_and_update_by_id_in(mongo_db):
+    mongo_db.docs.insert_many([{"_id": f"d{i}", "n": i} for i in range(10)])
+    updated = mongo_db.docs.update_many({"_id": {"$in": ["d1", "d2", "gone"]}}, {"$set": {"n": -1}})
+    assert updated.matched_count == 2
+    deleted = mongo_db.docs.delete_many({"_id": {"$in": ["d1", "d3", "gone"]}, "n": -1})
+    assert deleted.deleted_count == 1
+    assert sorted(doc["_id"] for doc in mongo_db.docs.find({"n": -1})) == ["d2"]
+    assert mongo_db.docs.count_documents({}) == 9

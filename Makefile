@@ -42,6 +42,10 @@ run: venv
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check --exclude docs .
+
 bench: venv
 	$(PY) -m config.embedded_mongo run -- $(PY) -m bench
 

@@ -15,7 +15,8 @@ def main() -> None:
             print(f"   {result.name} = {result.value} {result.unit}")
         sections.append(section)
     common.write_outputs(sections)
-    print(f"wrote {common.RESULTS.relative_to(common.ROOT)} and {common.REPORT.relative_to(common.ROOT)}")
+    written = [str(p.relative_to(common.ROOT)) for p in (common.RESULTS, common.REPORT)]
+    print("wrote " + " and ".join(written))
 
 
 if __name__ == "__main__":

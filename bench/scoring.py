@@ -10,7 +10,8 @@ from bench.common import Result, Section
 
 COHORTS = [(100, 50), (200, 100), (1000, 500)]
 REFERENCE_SAMPLE_PAIRS = 40
-WRITE_COHORTS = {(100, 50), (200, 100), (1000, 500)}
+# The embedded server upserts ~1,000 scores/s: the 500,000-cell table is left to real MongoDB.
+WRITE_COHORTS = {(100, 50), (200, 100)}
 RATIO_TARGET = 1.3
 SPEEDUP_TARGET = 100.0
 
@@ -21,8 +22,20 @@ def _cohort(mentees: int, mentors: int, seed: int):
     from users.models import Role, User
 
     rng = random.Random(seed)
-    extra_hobbies = ["photography", "cooking", "soccer", "piano", "video games", "running",
-                     "film", "painting", "swimming", "board games", "dance", "guitar"]
+    extra_hobbies = [
+        "photography",
+        "cooking",
+        "soccer",
+        "piano",
+        "video games",
+        "running",
+        "film",
+        "painting",
+        "swimming",
+        "board games",
+        "dance",
+        "guitar",
+    ]
 
     def person(i: int, role: str, years: list[str]) -> User:
         major, minors, hobbies, clubs, goals = rng.choice(THEMES)
@@ -116,19 +129,27 @@ def run() -> Section:
             write = time.perf_counter() - began
             assert written == m * n == Score.objects.count()
             results.append(Result(f"{key}.db_write_s", round(write, 3), "s"))
-            results.append(Result(f"{key}.db_write_scores_per_s", round(written / write, 1), "scores/s"))
+            results.append(
+                Result(f"{key}.db_write_scores_per_s", round(written / write, 1), "scores/s")
+            )
             write_note = f"{write:.2f} s ({written / write:,.0f}/s)"
         ratio_ok = "ok" if ratio <= RATIO_TARGET else "**MISS**"
-        speed_ok = "" if (m, n) != (200, 100) else (" ok" if speedup >= SPEEDUP_TARGET else " **MISS**")
+        speed_ok = (
+            "" if (m, n) != (200, 100) else (" ok" if speedup >= SPEEDUP_TARGET else " **MISS**")
+        )
         rows.append(
             f"| {m}×{n} | {len(distinct)} | {floor:.2f} | {full:.2f} | {ratio:.2f} {ratio_ok} | "
-            f"{reference:,.0f} ({per_pair * 1000:.1f} ms/pair) | {speedup:,.0f}×{speed_ok} | {write_note} |"
+            f"{reference:,.0f} ({per_pair * 1000:.1f} ms/pair) | {speedup:,.0f}×{speed_ok} | "
+            f"{write_note} |"
         )
 
-    # (d) one profile edit on the last cohort, through the real service and database.
+    # (d) one profile edit in the largest cohort, through save() and the real database: the
+    # users and their stored embeddings exist (the score rows need not: the edit upserts them).
     Score.objects.all().delete()
     ProfileEmbedding.objects.all().delete()
-    svc.recalculate_all_scores()
+    User.objects.all().delete()
+    User.objects.bulk_create([*mentees, *mentors])
+    svc.embeddings_for(list(User.objects.all()))
     mentee = User.objects.filter(role="MENTEE").order_by("pk").first()
     mentee.hobbies += ", astronomy"
     before = scoring.encode_count

@@ -75,7 +75,7 @@ def read_json(
     unknown = sorted(set(data) - set(required) - set(optional))
     if unknown:
         raise UnknownFieldError(f"Unknown field(s): {', '.join(unknown)}.")
-    for name, expected in required.items():
+    for name in required:
         if name not in data:
             raise MissingFieldError(f"The field '{name}' is required.")
     for name, expected in {**required, **optional}.items():
@@ -84,15 +84,19 @@ def read_json(
     return data
 
 
-_TYPE_NAMES = {str: "a string", bool: "a boolean", int: "an integer", list: "a list", dict: "an object"}
+_TYPE_NAMES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    list: "a list",
+    dict: "an object",
+}
 
 
 def check_type(name: str, value: Any, expected: type | tuple[type, ...]) -> None:
     """Raise InvalidFieldError unless value is of the expected JSON type (bool is not int)."""
     types = expected if isinstance(expected, tuple) else (expected,)
-    ok = any(
-        isinstance(value, t) and not (t is int and isinstance(value, bool)) for t in types
-    )
+    ok = any(isinstance(value, t) and not (t is int and isinstance(value, bool)) for t in types)
     if not ok:
         wanted = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
         raise InvalidFieldError(f"The field '{name}' must be {wanted}.")

@@ -94,7 +94,9 @@ def parse_year(value: int | str | None) -> int:
     return 0
 
 
-def calculate_year_compatibility(mentee_year: int | str | None, mentor_year: int | str | None) -> float:
+def calculate_year_compatibility(
+    mentee_year: int | str | None, mentor_year: int | str | None
+) -> float:
     """The reference's year table: best when the mentor is two or three years ahead."""
     return float(YEAR_TABLE[parse_year(mentee_year), parse_year(mentor_year)])
 
@@ -218,4 +220,3 @@ def encode(texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         )
         out[index] = vecs
     return out
-

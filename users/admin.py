@@ -17,19 +17,39 @@ class UserAdmin(BaseUserAdmin):
             "Profile",
             {
                 "fields": (
-                    "firstName", "lastName", "major", "minor", "year", "hobbies", "clubs",
-                    "goals", "international", "commuter", "firstgen", "outofstate", "transfer",
+                    "firstName",
+                    "lastName",
+                    "major",
+                    "minor",
+                    "year",
+                    "hobbies",
+                    "clubs",
+                    "goals",
+                    "international",
+                    "commuter",
+                    "firstgen",
+                    "outofstate",
+                    "transfer",
                 )
             },
         ),
         (
             "Matching",
-            {"fields": ("isMatched", "matchedMentorEmail", "current_mentees", "blacklisted_mentors")},
+            {
+                "fields": (
+                    "isMatched",
+                    "matchedMentorEmail",
+                    "current_mentees",
+                    "blacklisted_mentors",
+                )
+            },
         ),
         ("Status", {"fields": ("is_active", "is_staff", "is_superuser", "deletion_requested_at")}),
         ("Dates", {"fields": ("date_joined", "last_login")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),
+    )
 
 
 @admin.register(RefreshToken)

@@ -12,52 +12,122 @@ MENTEE_COUNT = 40
 MENTOR_COUNT = 20
 
 FIRST_NAMES = [
-    "Aisha", "Ben", "Carmen", "Dmitri", "Elena", "Farah", "Gabriel", "Hana", "Ibrahim", "Jade",
-    "Kofi", "Lucia", "Mateo", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Samir", "Tara",
-    "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe",
+    "Aisha",
+    "Ben",
+    "Carmen",
+    "Dmitri",
+    "Elena",
+    "Farah",
+    "Gabriel",
+    "Hana",
+    "Ibrahim",
+    "Jade",
+    "Kofi",
+    "Lucia",
+    "Mateo",
+    "Nadia",
+    "Oscar",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Samir",
+    "Tara",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
 ]
 LAST_NAMES = [
-    "Adeyemi", "Brennan", "Chen", "Dubois", "Estrada", "Fischer", "Garcia", "Haddad", "Ito",
-    "Johansson", "Kim", "Lopez", "Mensah", "Nguyen", "Okafor", "Patel", "Rossi", "Silva",
-    "Tanaka", "Walker",
+    "Adeyemi",
+    "Brennan",
+    "Chen",
+    "Dubois",
+    "Estrada",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Johansson",
+    "Kim",
+    "Lopez",
+    "Mensah",
+    "Nguyen",
+    "Okafor",
+    "Patel",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Walker",
 ]
 # (major, likely minors, hobbies, clubs, goals) — one theme per field, so related
 # profiles really are related.
 THEMES = [
-    ("Computer Science", ["Mathematics", "Statistics"],
-     ["competitive programming", "building side projects", "chess", "open-source contributing"],
-     ["ACM Student Chapter", "Hackathon Club", "Women in Computing"],
-     ["land a software engineering internship", "learn distributed systems",
-      "start a tech company"]),
-    ("Biology", ["Chemistry", "Public Health"],
-     ["hiking", "birdwatching", "volunteering at the free clinic", "gardening"],
-     ["Pre-Med Society", "Biology Research Club", "Red Cross Club"],
-     ["get into medical school", "join a genetics research lab", "publish a first paper"]),
-    ("Economics", ["Statistics", "Political Science"],
-     ["investing", "debate", "podcasts about markets", "running"],
-     ["Investment Club", "Economics Society", "Model UN"],
-     ["work in consulting", "prepare for an economics PhD", "intern at a central bank"]),
-    ("Mechanical Engineering", ["Physics", "Materials Science"],
-     ["robotics", "3D printing", "rebuilding motorcycles", "rock climbing"],
-     ["Formula SAE", "Robotics Team", "Engineers Without Borders"],
-     ["design electric vehicles", "get a co-op at an aerospace firm", "earn a PE license"]),
-    ("Psychology", ["Sociology", "Neuroscience"],
-     ["journaling", "yoga", "peer counseling", "reading memoirs"],
-     ["Psi Chi", "Active Minds", "Peer Mentoring Network"],
-     ["become a clinical psychologist", "research adolescent mental health",
-      "apply to graduate school"]),
-    ("English", ["Journalism", "History"],
-     ["creative writing", "poetry slams", "book clubs", "photography"],
-     ["Literary Magazine", "Student Newspaper", "Writers' Workshop"],
-     ["publish a novel", "work in editorial publishing", "become a journalist"]),
-    ("Business Administration", ["Marketing", "Economics"],
-     ["entrepreneurship", "networking events", "tennis", "travel"],
-     ["Entrepreneurs Club", "Marketing Association", "Toastmasters"],
-     ["launch a startup", "work in product management", "get an MBA"]),
-    ("Environmental Science", ["Geography", "Policy Studies"],
-     ["camping", "sustainability projects", "kayaking", "urban farming"],
-     ["Sustainability Coalition", "Outdoors Club", "Climate Action Network"],
-     ["work on climate policy", "do field research on watersheds", "join an NGO"]),
+    (
+        "Computer Science",
+        ["Mathematics", "Statistics"],
+        ["competitive programming", "building side projects", "chess", "open-source contributing"],
+        ["ACM Student Chapter", "Hackathon Club", "Women in Computing"],
+        [
+            "land a software engineering internship",
+            "learn distributed systems",
+            "start a tech company",
+        ],
+    ),
+    (
+        "Biology",
+        ["Chemistry", "Public Health"],
+        ["hiking", "birdwatching", "volunteering at the free clinic", "gardening"],
+        ["Pre-Med Society", "Biology Research Club", "Red Cross Club"],
+        ["get into medical school", "join a genetics research lab", "publish a first paper"],
+    ),
+    (
+        "Economics",
+        ["Statistics", "Political Science"],
+        ["investing", "debate", "podcasts about markets", "running"],
+        ["Investment Club", "Economics Society", "Model UN"],
+        ["work in consulting", "prepare for an economics PhD", "intern at a central bank"],
+    ),
+    (
+        "Mechanical Engineering",
+        ["Physics", "Materials Science"],
+        ["robotics", "3D printing", "rebuilding motorcycles", "rock climbing"],
+        ["Formula SAE", "Robotics Team", "Engineers Without Borders"],
+        ["design electric vehicles", "get a co-op at an aerospace firm", "earn a PE license"],
+    ),
+    (
+        "Psychology",
+        ["Sociology", "Neuroscience"],
+        ["journaling", "yoga", "peer counseling", "reading memoirs"],
+        ["Psi Chi", "Active Minds", "Peer Mentoring Network"],
+        [
+            "become a clinical psychologist",
+            "research adolescent mental health",
+            "apply to graduate school",
+        ],
+    ),
+    (
+        "English",
+        ["Journalism", "History"],
+        ["creative writing", "poetry slams", "book clubs", "photography"],
+        ["Literary Magazine", "Student Newspaper", "Writers' Workshop"],
+        ["publish a novel", "work in editorial publishing", "become a journalist"],
+    ),
+    (
+        "Business Administration",
+        ["Marketing", "Economics"],
+        ["entrepreneurship", "networking events", "tennis", "travel"],
+        ["Entrepreneurs Club", "Marketing Association", "Toastmasters"],
+        ["launch a startup", "work in product management", "get an MBA"],
+    ),
+    (
+        "Environmental Science",
+        ["Geography", "Policy Studies"],
+        ["camping", "sustainability projects", "kayaking", "urban farming"],
+        ["Sustainability Coalition", "Outdoors Club", "Climate Action Network"],
+        ["work on climate policy", "do field research on watersheds", "join an NGO"],
+    ),
 ]
 YEARS_MENTEE = ["1", "1", "1", "2", "2", "3"]
 YEARS_MENTOR = ["3", "4", "4", "5", "5+"]
@@ -85,18 +155,30 @@ def demo_cohort() -> list[dict]:
     """The demo users as field dicts: deterministic, so re-seeding changes nothing."""
     rng = random.Random(2026)
     people = [
-        {"email": f"admin@{DEMO_DOMAIN}", "role": Role.ADMIN, "is_staff": True,
-         "is_superuser": True, "firstName": "Demo", "lastName": "Admin"},
+        {
+            "email": f"admin@{DEMO_DOMAIN}",
+            "role": Role.ADMIN,
+            "is_staff": True,
+            "is_superuser": True,
+            "firstName": "Demo",
+            "lastName": "Admin",
+        },
     ]
     for i in range(1, MENTOR_COUNT + 1):
         people.append(
-            {"email": f"mentor{i:02d}@{DEMO_DOMAIN}", "role": Role.MENTOR,
-             **_profile(rng, years=YEARS_MENTOR)}
+            {
+                "email": f"mentor{i:02d}@{DEMO_DOMAIN}",
+                "role": Role.MENTOR,
+                **_profile(rng, years=YEARS_MENTOR),
+            }
         )
     for i in range(1, MENTEE_COUNT + 1):
         people.append(
-            {"email": f"mentee{i:02d}@{DEMO_DOMAIN}", "role": Role.MENTEE,
-             **_profile(rng, years=YEARS_MENTEE)}
+            {
+                "email": f"mentee{i:02d}@{DEMO_DOMAIN}",
+                "role": Role.MENTEE,
+                **_profile(rng, years=YEARS_MENTEE),
+            }
         )
     return people
 

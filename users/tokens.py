@@ -58,7 +58,10 @@ def issue_tokens(user: User) -> dict[str, str]:
             "exp": session.expires_at,
         }
     )
-    return {"access": issue_access(user_id=str(user.pk), session_id=session.jti), "refresh": refresh}
+    return {
+        "access": issue_access(user_id=str(user.pk), session_id=session.jti),
+        "refresh": refresh,
+    }
 
 
 def issue_access(*, user_id: str, session_id: str) -> str:

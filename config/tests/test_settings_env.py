@@ -4,7 +4,9 @@ from django.core.exceptions import ImproperlyConfigured
 from config.settings import env_bool, env_int, env_list
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("TRUE", True), ("off", False), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("TRUE", True), ("off", False), ("", False)]
+)
 def test_env_bool_reads_clear_values(monkeypatch, raw, expected):
     monkeypatch.setenv("X_FLAG", raw)
 

@@ -39,8 +39,10 @@ def profile_of(user: User) -> scoring.Profile:
 
 def is_scorable(user: User) -> bool:
     """A profile needs a major and a known year to be scored."""
-    return user.role in (Role.MENTEE, Role.MENTOR) and any(m.strip() for m in user.major) and (
-        scoring.parse_year(user.year) > 0
+    return (
+        user.role in (Role.MENTEE, Role.MENTOR)
+        and any(m.strip() for m in user.major)
+        and (scoring.parse_year(user.year) > 0)
     )
 
 
@@ -69,8 +71,7 @@ def embeddings_for(users: Sequence[User]) -> np.ndarray:
     texts = [scoring.build_profile_text(profile_of(u)) for u in users]
     prints = [scoring.text_fingerprint(t) for t in texts]
     stored = {
-        e.email: e
-        for e in ProfileEmbedding.objects.filter(email__in=[u.email for u in users])
+        e.email: e for e in ProfileEmbedding.objects.filter(email__in=[u.email for u in users])
     }
     vecs = np.zeros((len(users), scoring.EMBEDDING_DIM), dtype=np.float32)
     stale: dict[str, list[int]] = {}

@@ -17,14 +17,22 @@ def _model_loaded():
 
 
 def _mentee(**kw):
-    fields = {"major": ["Computer Science"], "year": "1", "hobbies": "chess, hackathons",
-              "goals": "software internship"}
+    fields = {
+        "major": ["Computer Science"],
+        "year": "1",
+        "hobbies": "chess, hackathons",
+        "goals": "software internship",
+    }
     return MenteeFactory(**{**fields, **kw})
 
 
 def _mentor(**kw):
-    fields = {"major": ["Computer Science"], "year": "3", "hobbies": "startups, web apps",
-              "goals": "mentor new programmers"}
+    fields = {
+        "major": ["Computer Science"],
+        "year": "3",
+        "hobbies": "startups, web apps",
+        "goals": "mentor new programmers",
+    }
     return MentorFactory(**{**fields, **kw})
 
 

@@ -39,11 +39,31 @@ def _score(embed, mentee: Profile, mentor: Profile) -> float:
 
 EXPECTED_YEAR_TABLE = {
     # (mentee, mentor): points
-    (1, 1): 3.0, (1, 2): 6.0, (1, 3): 10.0, (1, 4): 9.0, (1, 5): 9.0,
-    (2, 1): 1.0, (2, 2): 3.0, (2, 3): 6.0, (2, 4): 8.0, (2, 5): 9.0,
-    (3, 1): 1.0, (3, 2): 1.0, (3, 3): 3.0, (3, 4): 6.0, (3, 5): 8.0,
-    (4, 1): 1.0, (4, 2): 1.0, (4, 3): 1.0, (4, 4): 3.0, (4, 5): 6.0,
-    (5, 1): 1.0, (5, 2): 1.0, (5, 3): 1.0, (5, 4): 1.0, (5, 5): 3.0,
+    (1, 1): 3.0,
+    (1, 2): 6.0,
+    (1, 3): 10.0,
+    (1, 4): 9.0,
+    (1, 5): 9.0,
+    (2, 1): 1.0,
+    (2, 2): 3.0,
+    (2, 3): 6.0,
+    (2, 4): 8.0,
+    (2, 5): 9.0,
+    (3, 1): 1.0,
+    (3, 2): 1.0,
+    (3, 3): 3.0,
+    (3, 4): 6.0,
+    (3, 5): 8.0,
+    (4, 1): 1.0,
+    (4, 2): 1.0,
+    (4, 3): 1.0,
+    (4, 4): 3.0,
+    (4, 5): 6.0,
+    (5, 1): 1.0,
+    (5, 2): 1.0,
+    (5, 3): 1.0,
+    (5, 4): 1.0,
+    (5, 5): 3.0,
 }
 
 
@@ -218,9 +238,10 @@ def test_identical_profiles_score_near_the_top(embed):
 
 
 def test_related_profiles_rank_above_unrelated(embed):
-    assert _score(embed, CS_FRESHMAN, CS_STARTUP_MENTOR) > _score(
-        embed, CS_FRESHMAN, BIO_PREMED_MENTOR
-    ) + 5
+    assert (
+        _score(embed, CS_FRESHMAN, CS_STARTUP_MENTOR)
+        > _score(embed, CS_FRESHMAN, BIO_PREMED_MENTOR) + 5
+    )
 
 
 def test_pre_med_mentorship(embed):
@@ -241,16 +262,24 @@ def test_similar_meaning_different_words(embed):
 
 
 def test_special_category_boost(embed):
-    mentee = Profile(major=["Economics"], year=2, categories=frozenset({"international", "firstgen"}))
+    mentee = Profile(
+        major=["Economics"], year=2, categories=frozenset({"international", "firstgen"})
+    )
     plain = Profile(major=["Economics"], year=4)
-    shared = Profile(major=["Economics"], year=4, categories=frozenset({"international", "firstgen"}))
+    shared = Profile(
+        major=["Economics"], year=4, categories=frozenset({"international", "firstgen"})
+    )
 
     assert _score(embed, mentee, shared) == pytest.approx(_score(embed, mentee, plain) + 10.0)
 
 
 def test_frontend_vs_backend_developer(embed):
-    frontend = Profile(major=["Computer Science"], hobbies="web design, React, UI animation", year=1)
-    frontend_mentor = Profile(major=["Computer Science"], hobbies="CSS, React, user interfaces", year=3)
+    frontend = Profile(
+        major=["Computer Science"], hobbies="web design, React, UI animation", year=1
+    )
+    frontend_mentor = Profile(
+        major=["Computer Science"], hobbies="CSS, React, user interfaces", year=3
+    )
     chemist = Profile(major=["Chemistry"], hobbies="lab work, organic synthesis", year=3)
 
     assert _score(embed, frontend, frontend_mentor) > _score(embed, frontend, chemist)

@@ -79,8 +79,15 @@ def test_expired_access_token_is_401_token_expired(api, mentee):
         lambda c, k: (_forge({**c, "iss": "someone-else"}), None),
         lambda c, k: (jwt.encode(c, None, algorithm="none"), None),
     ],
-    ids=["bad-signature", "refresh-type", "bad-sub", "unknown-user", "unknown-session",
-         "wrong-issuer", "alg-none"],
+    ids=[
+        "bad-signature",
+        "refresh-type",
+        "bad-sub",
+        "unknown-user",
+        "unknown-session",
+        "wrong-issuer",
+        "alg-none",
+    ],
 )
 def test_tampered_or_foreign_tokens_are_401(api, mentee, mutate):
     token, _ = mutate(_claims(mentee), None)

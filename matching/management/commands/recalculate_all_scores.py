@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+            "--batch-size",
+            type=int,
+            default=DEFAULT_BATCH_SIZE,
             help=f"Scores written per database round trip (default {DEFAULT_BATCH_SIZE}).",
         )
         parser.add_argument(

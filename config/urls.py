@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 
 from config.errors import NotFoundError, error_response
+from config.http import json_endpoint
 
 
 def not_found(request, *args, **kwargs):
@@ -14,6 +15,7 @@ def server_error(request, *args, **kwargs):
     return JsonResponse({"error": "Internal server error.", "code": "internal_error"}, status=500)
 
 
+@json_endpoint("GET", auth=False)
 def health(request):
     return JsonResponse({"status": "ok"})
 

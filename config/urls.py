@@ -24,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("", include("users.urls")),
+    path("matching/", include("matching.urls")),
     re_path(r"^.*$", not_found),
 ]
 

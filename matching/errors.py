@@ -1,1 +1,67 @@
-"""Errors of the matching app (issues 5 and 7 add the match rules' errors here)."""
+"""Errors of the matching rules. NotFound, Conflict and Forbidden keep the reference's names."""
+
+from config.errors import (
+    ConflictError,
+    ForbiddenError,
+    MatchingError,
+    NotFoundError,
+    ValidationFailedError,
+)
+
+NotFound = NotFoundError
+Conflict = ConflictError
+Forbidden = ForbiddenError
+
+
+class UserNotFoundError(NotFoundError):
+    code, message = "user_not_found", "No user has this email."
+
+
+class AlreadyMatchedError(MatchingError):
+    code, message = "already_matched", "You already have a mentor. Unmatch first."
+
+
+class NotAMentorError(MatchingError):
+    code, message = "not_a_mentor", "This user is not a mentor."
+
+
+class NotAMenteeError(MatchingError):
+    code, message = "not_a_mentee", "This user is not a mentee."
+
+
+class BlacklistedError(ForbiddenError):
+    code, message = "blacklisted", "You unmatched this mentor before and cannot select them again."
+
+
+class MentorFullError(ConflictError):
+    code, message = "mentor_full", "This mentor's roster is full."
+
+
+class NotMatchedError(MatchingError):
+    code, message = "not_matched", "You are not matched with a mentor."
+
+
+class NotYourMatchError(MatchingError):
+    code, message = "not_your_match", "You are not matched with this user."
+
+
+class BadConfirmationError(ValidationFailedError):
+    code = "bad_confirmation"
+    message = "Type exactly 'I would like to unmatch' to confirm."
+
+
+__all__ = [
+    "AlreadyMatchedError",
+    "BadConfirmationError",
+    "BlacklistedError",
+    "Conflict",
+    "Forbidden",
+    "MatchingError",
+    "MentorFullError",
+    "NotAMenteeError",
+    "NotAMentorError",
+    "NotFound",
+    "NotMatchedError",
+    "NotYourMatchError",
+    "UserNotFoundError",
+]

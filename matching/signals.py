@@ -1,11 +1,16 @@
 """Receivers connecting the users app's events to scoring (users never imports matching)."""
 
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from matching import services
+from matching.services import matches
 from users.models import User
 from users.signals import user_purged
+
+# Sent with mentee_email= and mentor_email= after a pair is separated (chat deletes
+# their messages; matching never imports chat).
+pair_unmatched = Signal()
 
 
 @receiver(post_save, sender=User, dispatch_uid="matching.refresh_scores_on_profile_save")
@@ -19,3 +24,8 @@ def refresh_scores_on_profile_save(sender, instance: User, update_fields=None, *
 @receiver(user_purged, dispatch_uid="matching.remove_scores_of_purged_user")
 def remove_scores_of_purged_user(sender, user: User, **kwargs):
     services.remove_user_scores(email=user.email)
+
+
+@receiver(user_purged, dispatch_uid="matching.detach_purged_user")
+def detach_purged_user(sender, user: User, **kwargs):
+    matches.detach_user(user=user)

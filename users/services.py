@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.utils import timezone
 
-from config.errors import ValidationFailedError
+from config.errors import InvalidFieldError, ValidationFailedError
 from users import tokens
 from users.errors import (
     EmailTakenError,
@@ -18,7 +18,7 @@ from users.errors import (
     InvalidPasswordError,
     NotPendingDeletionError,
 )
-from users.models import Role, User, normalize_email
+from users.models import PROFILE_TEXT_MAX, Role, User, normalize_email
 from users.signals import user_purged
 
 SELF_SERVICE_ROLES = (Role.MENTEE, Role.MENTOR)
@@ -107,3 +107,74 @@ def purge_deleted_users(*, now=None) -> list[str]:
         user.delete()
         purged.append(user.email)
     return purged
+
+
+PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "firstName": str,
+    "lastName": str,
+    "major": list,
+    "minor": list,
+    "year": (int, str),
+    "hobbies": str,
+    "clubs": str,
+    "goals": str,
+    **{flag: bool for flag in ("international", "commuter", "firstgen", "outofstate", "transfer")},
+}
+LIST_MAX_ITEMS = 10
+LIST_ITEM_MAX = 200
+YEAR_VALUES = {"1", "2", "3", "4", "5", "5+"}
+
+
+def _clean_list(name: str, value: list) -> list[str]:
+    if len(value) > LIST_MAX_ITEMS:
+        raise ValidationFailedError(f"{name} takes at most {LIST_MAX_ITEMS} entries.")
+    cleaned = []
+    for item in value:
+        if not isinstance(item, str):
+            raise InvalidFieldError(f"Every entry of '{name}' must be a string.")
+        item = item.strip()
+        if len(item) > LIST_ITEM_MAX:
+            raise ValidationFailedError(
+                f"Entries of {name} are at most {LIST_ITEM_MAX} characters."
+            )
+        if item and item not in cleaned:
+            cleaned.append(item)
+    return cleaned
+
+
+def _clean_year(value: int | str) -> str:
+    text = str(value).strip()
+    if text not in YEAR_VALUES:
+        raise ValidationFailedError('year must be 1–5 or "5+".')
+    return text
+
+
+def update_profile(*, user: User, changes: dict) -> User:
+    """Validate and save profile fields (types already checked against PROFILE_TYPES).
+
+    Saving sends post_save with the changed fields, which refreshes the user's scores
+    before this returns. Raises ValidationFailedError / InvalidFieldError.
+    """
+    cleaned: dict = {}
+    for name, value in changes.items():
+        if name in ("major", "minor"):
+            cleaned[name] = _clean_list(name, value)
+        elif name == "year":
+            cleaned[name] = _clean_year(value)
+        elif name in ("firstName", "lastName"):
+            if len(value.strip()) > NAME_MAX:
+                raise ValidationFailedError(f"{name} must be at most {NAME_MAX} characters.")
+            cleaned[name] = value.strip()
+        elif name in ("hobbies", "clubs", "goals"):
+            if len(value.strip()) > PROFILE_TEXT_MAX:
+                raise ValidationFailedError(
+                    f"{name} must be at most {PROFILE_TEXT_MAX} characters."
+                )
+            cleaned[name] = value.strip()
+        else:
+            cleaned[name] = value
+    for name, value in cleaned.items():
+        setattr(user, name, value)
+    if cleaned:
+        user.save(update_fields=sorted(cleaned))
+    return user

@@ -120,5 +120,18 @@ def test_real_responses_match_the_spec(api):
     refreshed = api().post("/auth/refresh/", {"refresh": register.json()["refresh"]})
     validate(refreshed.json(), _response_schema("/auth/refresh/", "post", 200))
 
+    from matching.tests.factories import scorable_mentee, scorable_mentor
+
+    mentee, mentor = scorable_mentee(), scorable_mentor()
+    matches = api(mentee).get("/matching/matches/")
+    assert matches.json()["total"] == 1
+    validate(matches.json(), _response_schema("/matching/matches/", "get", 200))
+    selected = api(mentee).post("/matching/select/", {"mentor_email": mentor.email})
+    validate(selected.json(), _response_schema("/matching/select/", "post", 200))
+    roster = api(mentor).get("/matching/my-mentees/")
+    validate(roster.json(), _response_schema("/matching/my-mentees/", "get", 200))
+    profile = api(mentee).put("/matching/profile/", {"clubs": "Chess club"})
+    validate(profile.json(), _response_schema("/matching/profile/", "put", 200))
+
     health = api().get("/health/")
     validate(health.json(), _response_schema("/health/", "get", 200))

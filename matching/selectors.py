@@ -1,0 +1,43 @@
+"""Read-only queries of the matching app."""
+
+from django.conf import settings
+
+from matching.models import Score
+from matching.services.scores import is_scorable
+from users.models import Role, User
+
+
+def ranked_matches(*, mentee: User) -> list[tuple[User, Score]]:
+    """Eligible mentors for a mentee with their scores, best first, earlier sign-up first
+    on ties. Two queries whatever the number of mentors. Leaves out blacklisted mentors,
+    full rosters, mentors pending deletion or no longer scorable."""
+    if not is_scorable(mentee):
+        return []
+    scores = {s.mentor_email: s for s in Score.objects.filter(mentee_email=mentee.email)}
+    if not scores:
+        return []
+    blacklist = set(mentee.blacklisted_mentors)
+    mentors = User.objects.filter(
+        email__in=list(scores), role=Role.MENTOR, is_active=True, deletion_requested_at=None
+    )
+    eligible = [
+        (m, scores[m.email])
+        for m in mentors
+        if m.email not in blacklist
+        and len(m.current_mentees) < settings.MAX_MENTEES
+        and is_scorable(m)
+    ]
+    eligible.sort(key=lambda pair: (-pair[1].score, pair[0].date_joined, str(pair[0].pk)))
+    return eligible
+
+
+def get_user_by_email(email: str) -> User | None:
+    from users.models import normalize_email
+
+    return User.objects.filter(email=normalize_email(email)).first()
+
+
+def mentees_of(*, mentor: User) -> list[User]:
+    """The mentor's roster, in roster order, in one query."""
+    found = {u.email: u for u in User.objects.filter(email__in=list(mentor.current_mentees))}
+    return [found[e] for e in mentor.current_mentees if e in found]

@@ -1,0 +1,60 @@
+"""Plain dict builders for mentors and mentees as the matching endpoints show them."""
+
+from django.conf import settings
+
+from users.models import User
+from users.serializers import year_to_json
+
+# User boolean field → label in specialCategories. Change the labels here only.
+SPECIAL_CATEGORY_FIELDS = {
+    "international": "international",
+    "commuter": "commuter",
+    "firstgen": "firstgen",
+    "outofstate": "outofstate",
+    "transfer": "transfer",
+}
+
+
+def full_name(user: User) -> str:
+    name = f"{(user.firstName or '').strip()} {(user.lastName or '').strip()}".strip()
+    return name or "Not provided"
+
+
+def special_categories(user: User) -> list[str]:
+    return [
+        label for field, label in SPECIAL_CATEGORY_FIELDS.items() if getattr(user, field, False)
+    ]
+
+
+def _profile(user: User) -> dict:
+    return {
+        "email": user.email,
+        "name": full_name(user),
+        "major": list(user.major),
+        "minor": list(user.minor),
+        "year": year_to_json(user.year),
+        "hobbies": user.hobbies,
+        "clubs": user.clubs,
+        "goals": user.goals,
+        "specialCategories": special_categories(user),
+    }
+
+
+def serialize_mentor(mentor: User, score=None) -> dict:
+    """A mentor; with `score` (a Score row) also its score and breakdown."""
+    data = {
+        **_profile(mentor),
+        "available_slots": max(0, settings.MAX_MENTEES - len(mentor.current_mentees)),
+    }
+    if score is not None:
+        data["score"] = score.score
+        data["breakdown"] = {
+            "text": score.text,
+            "year": score.year,
+            "categories": score.categories,
+        }
+    return data
+
+
+def serialize_mentee(mentee: User) -> dict:
+    return _profile(mentee)

@@ -1,0 +1,61 @@
+"""Service-level rules of select/unmatch (the HTTP contract is in test_matching_views)."""
+
+import pytest
+
+from matching import services
+from matching.errors import BadConfirmationError, MentorFullError
+from users.models import User
+from users.tests.factories import MenteeFactory, MentorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reference_error_names_are_importable_with_their_statuses():
+    assert (services.NotFound.status, services.Conflict.status, services.Forbidden.status) == (
+        404,
+        409,
+        403,
+    )
+    assert issubclass(MentorFullError, services.Conflict)
+    assert issubclass(services.NotFound, services.MatchingError)
+
+
+@pytest.mark.parametrize("phrase", ["I would like to unmatch", "  I would like to unmatch\n"])
+def test_confirmation_accepts_the_phrase_with_surrounding_space(phrase):
+    services.require_confirmation(phrase)
+
+
+def test_confirmation_rejects_anything_else():
+    with pytest.raises(BadConfirmationError):
+        services.require_confirmation("I would like to unmatch!")
+
+
+def test_full_roster_compensates_the_mentee_claim(settings):
+    settings.MAX_MENTEES = 1
+    mentor = MentorFactory(current_mentees=["taken@example.edu"])
+    mentee = MenteeFactory()
+
+    with pytest.raises(MentorFullError):
+        services.select_mentor(mentee=mentee, mentor_email=mentor.email)
+
+    fresh = User.objects.get(pk=mentee.pk)
+    assert (fresh.isMatched, fresh.matchedMentorEmail) == (False, "")
+    assert User.objects.get(pk=mentor.pk).current_mentees == ["taken@example.edu"]
+
+
+def test_capacity_follows_the_setting(settings):
+    settings.MAX_MENTEES = 3
+    mentor = MentorFactory()
+    for _ in range(3):
+        services.select_mentor(mentee=MenteeFactory(), mentor_email=mentor.email)
+
+    with pytest.raises(MentorFullError):
+        services.select_mentor(mentee=MenteeFactory(), mentor_email=mentor.email)
+    assert len(User.objects.get(pk=mentor.pk).current_mentees) == 3
+
+
+def test_a_mentor_pending_deletion_has_no_free_seat():
+    mentor = MentorFactory(deletion_requested_at="2026-01-01T00:00:00Z")
+
+    with pytest.raises(MentorFullError):
+        services.select_mentor(mentee=MenteeFactory(), mentor_email=mentor.email)

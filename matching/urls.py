@@ -1,0 +1,13 @@
+from django.urls import path
+
+from matching import views
+
+urlpatterns = [
+    path("matches/", views.get_mentor_matches, name="matches"),
+    path("rematch/", views.rematch, name="rematch"),
+    path("select/", views.select_mentor, name="select"),
+    path("my-mentor/", views.get_my_mentor, name="my_mentor"),
+    path("my-mentees/", views.get_my_mentees, name="my_mentees"),
+    path("unmatch/", views.unmatch, name="unmatch"),
+    path("profile/", views.update_profile_view, name="profile"),
+]

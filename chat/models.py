@@ -9,12 +9,14 @@ class Message(models.Model):
     recipient = models.EmailField()
     body = models.TextField(max_length=4000)
     created_at = models.DateTimeField(default=timezone.now)
-    read = models.BooleanField(default=False)
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
+            # A conversation's page, newest first (queried for both directions of the pair).
             models.Index(fields=["sender", "recipient", "-created_at"], name="msg_pair_recent"),
-            models.Index(fields=["recipient", "read"], name="msg_unread"),
+            # Unread counts and mark-as-read: messages to me not read yet.
+            models.Index(fields=["recipient", "read_at"], name="msg_unread"),
         ]
 
     def __str__(self) -> str:

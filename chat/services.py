@@ -1,14 +1,155 @@
-"""Chat rules (the endpoints come with the chat issue)."""
+"""Chat rules: only current matches talk; pages are keyset-paginated newest first."""
 
+import base64
+import binascii
+from datetime import UTC, datetime
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
+from chat.errors import InvalidCursorError, NotMatchedError
 from chat.models import Message
+from config.errors import ValidationFailedError
+from users.models import Role, User, normalize_email
+
+BODY_MAX = 4000
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+
+
+def counterparts(user: User) -> list[str]:
+    """The emails a user may chat with: their mentor, or their mentees."""
+    if user.role == Role.MENTEE:
+        return [user.matchedMentorEmail] if user.isMatched and user.matchedMentorEmail else []
+    if user.role == Role.MENTOR:
+        return list(user.current_mentees)
+    return []
+
+
+def require_match(user: User, other: str) -> str:
+    """The normalised counterpart email; raises NotMatchedError unless they are matched."""
+    other = normalize_email(other)
+    if other not in counterparts(user):
+        raise NotMatchedError()
+    return other
+
+
+def _pair(a: str, b: str) -> Q:
+    return Q(sender=a, recipient=b) | Q(sender=b, recipient=a)
+
+
+def send_message(*, sender: User, to: str, body: str) -> Message:
+    """Raises NotMatchedError, ValidationFailedError (body empty or over 4,000 characters)."""
+    recipient = require_match(sender, to)
+    body = body.strip()
+    if not body:
+        raise ValidationFailedError("The message is empty.")
+    if len(body) > BODY_MAX:
+        raise ValidationFailedError(f"A message is at most {BODY_MAX} characters.")
+    return Message.objects.create(sender=sender.email, recipient=recipient, body=body)
+
+
+def encode_cursor(message: Message) -> str:
+    millis = int(message.created_at.timestamp() * 1000)
+    return base64.urlsafe_b64encode(f"{millis}:{message.pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, ObjectId]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        millis, oid = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
+        return datetime.fromtimestamp(int(millis) / 1000, tz=UTC), ObjectId(oid)
+    except (ValueError, InvalidId, binascii.Error, UnicodeDecodeError, OverflowError):
+        raise InvalidCursorError() from None
+
+
+def list_messages(
+    *, user: User, other: str, before: str | None, limit: int
+) -> tuple[list[Message], str | None]:
+    """A page of the conversation, newest first, and the cursor of the next (older) page.
+
+    Keyset on (created_at, id): messages arriving while a client pages are newer than its
+    cursor, so pages never repeat or skip a message.
+    """
+    other = require_match(user, other)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailedError(f"limit must be between 1 and {MAX_LIMIT}.")
+    query = Message.objects.filter(_pair(user.email, other))
+    if before:
+        at, pk = decode_cursor(before)
+        query = query.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+    page = list(query.order_by("-created_at", "-pk")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return page, (encode_cursor(page[-1]) if more else None)
+
+
+def mark_read(*, user: User, other: str) -> int:
+    """Mark every unread message from `other` to the user as read; returns how many."""
+    other = require_match(user, other)
+    return Message.objects.filter(sender=other, recipient=user.email, read_at=None).update(
+        read_at=timezone.now()
+    )
+
+
+def conversations(*, user: User) -> list[dict]:
+    """Each counterpart with their name, last message and unread count: three queries
+    (counterpart users, last messages, unread counts) whatever the number of pairs."""
+    others = counterparts(user)
+    if not others:
+        return []
+    people = {u.email: u for u in User.objects.filter(email__in=others)}
+    collection = connection.get_collection(Message._meta.db_table)
+    me = user.email
+    last = {
+        row["_id"]: row["last"]
+        for row in collection.aggregate(
+            [
+                {
+                    "$match": {
+                        "$or": [
+                            {"sender": me, "recipient": {"$in": others}},
+                            {"recipient": me, "sender": {"$in": others}},
+                        ]
+                    }
+                },
+                {"$sort": {"created_at": -1, "_id": -1}},
+                {
+                    "$group": {
+                        "_id": {"$cond": [{"$eq": ["$sender", me]}, "$recipient", "$sender"]},
+                        "last": {"$first": "$_id"},
+                    }
+                },
+            ]
+        )
+    }
+    messages = {m.pk: m for m in Message.objects.filter(pk__in=list(last.values()))}
+    unread = {
+        row["_id"]: row["n"]
+        for row in collection.aggregate(
+            [
+                {"$match": {"recipient": me, "read_at": None, "sender": {"$in": others}}},
+                {"$group": {"_id": "$sender", "n": {"$sum": 1}}},
+            ]
+        )
+    }
+    return [
+        {
+            "with": email,
+            "user": people.get(email),
+            "last_message": messages.get(last.get(email)),
+            "unread": unread.get(email, 0),
+        }
+        for email in others
+    ]
 
 
 def delete_messages_between(*, first: str, second: str) -> int:
     """Hard-delete every message exchanged by two users; returns how many."""
-    pair = Q(sender=first, recipient=second) | Q(sender=second, recipient=first)
-    deleted, _ = Message.objects.filter(pair).delete()
+    deleted, _ = Message.objects.filter(_pair(first, second)).delete()
     return deleted
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("", include("users.urls")),
     path("matching/", include("matching.urls")),
+    path("chat/", include("chat.urls")),
     re_path(r"^.*$", not_found),
 ]
 

@@ -1,0 +1,56 @@
+"""Chat endpoints (API.md "Chat")."""
+
+from http import HTTPStatus
+
+from django.http import JsonResponse
+
+from chat import services
+from chat.serializers import message_to_json
+from config.errors import InvalidFieldError, MissingFieldError
+from config.http import json_endpoint, query_param, read_json
+from matching.serializers import full_name
+
+
+@json_endpoint("GET")
+def conversations(request):
+    rows = services.conversations(user=request.user)
+    payload = [
+        {
+            "with": row["with"],
+            "name": full_name(row["user"]) if row["user"] else "Not provided",
+            "last_message": message_to_json(row["last_message"]) if row["last_message"] else None,
+            "unread": row["unread"],
+        }
+        for row in rows
+    ]
+    return JsonResponse({"conversations": payload})
+
+
+def _limit(request) -> int:
+    raw = query_param(request, "limit")
+    if raw is None:
+        return services.DEFAULT_LIMIT
+    if not raw.isdigit():
+        raise InvalidFieldError("limit must be an integer.")
+    return int(raw)
+
+
+@json_endpoint("GET", "POST")
+def messages(request):
+    if request.method == "POST":
+        body = read_json(request, required={"to": str, "body": str})
+        message = services.send_message(sender=request.user, to=body["to"], body=body["body"])
+        return JsonResponse({"message": message_to_json(message)}, status=HTTPStatus.CREATED)
+    other = query_param(request, "with")
+    if not other:
+        raise MissingFieldError("The query parameter 'with' is required.")
+    page, cursor = services.list_messages(
+        user=request.user, other=other, before=query_param(request, "before"), limit=_limit(request)
+    )
+    return JsonResponse({"messages": [message_to_json(m) for m in page], "next_cursor": cursor})
+
+
+@json_endpoint("POST")
+def read(request):
+    body = read_json(request, required={"with": str})
+    return JsonResponse({"updated": services.mark_read(user=request.user, other=body["with"])})

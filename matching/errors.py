@@ -65,3 +65,24 @@ __all__ = [
     "NotYourMatchError",
     "UserNotFoundError",
 ]
+
+
+class NotInvitationPartyError(ForbiddenError):
+    code = "not_invitation_party"
+    message = "Only the mentor or mentee named (or an admin) can do this."
+
+
+class InvitationNotPendingError(ConflictError):
+    code, message = "invitation_not_pending", "This invitation is no longer pending."
+
+
+class InvitationExistsError(ConflictError):
+    code, message = "invitation_exists", "A pending invitation for this pair already exists."
+
+
+class InvitationNotFoundError(NotFoundError):
+    code, message = "invitation_not_found", "No such invitation."
+
+
+class SelfInvitationError(ValidationFailedError):
+    code, message = "self_invitation", "A mentor cannot be their own mentee."

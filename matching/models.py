@@ -57,3 +57,46 @@ class ProfileEmbedding(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class Response(models.TextChoices):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Invitation(models.Model):
+    """A proposed pairing that both the mentor and the mentee must accept (reference 001).
+
+    Created by the mentor, the mentee (their own side counts as accepted) or an ADMIN
+    matchmaker. One decline ends it; two accepts form the match through select_mentor.
+    """
+
+    mentor_email = models.EmailField()
+    mentee_email = models.EmailField()
+    created_by_email = models.EmailField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    mentor_response = models.CharField(max_length=10, choices=Response.choices, null=True)
+    mentee_response = models.CharField(max_length=10, choices=Response.choices, null=True)
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["mentee_email", "status"], name="invitation_mentee"),
+            models.Index(fields=["mentor_email", "status"], name="invitation_mentor"),
+            models.Index(fields=["status", "expires_at"], name="invitation_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentor_email} ↔ {self.mentee_email} ({self.status})"

@@ -10,15 +10,20 @@ from users.models import Role, User
 def ranked_matches(*, mentee: User) -> list[tuple[User, Score]]:
     """Eligible mentors for a mentee with their scores, best first, earlier sign-up first
     on ties. Two queries whatever the number of mentors. Leaves out blacklisted mentors,
-    full rosters, mentors pending deletion or no longer scorable."""
-    if not is_scorable(mentee):
+    full rosters, mentors pending deletion, not seeking mentees or no longer scorable;
+    a mentee not seeking a mentor sees none."""
+    if not is_scorable(mentee) or not mentee.is_seeking_mentor:
         return []
     scores = {s.mentor_email: s for s in Score.objects.filter(mentee_email=mentee.email)}
     if not scores:
         return []
     blacklist = set(mentee.blacklisted_mentors)
     mentors = User.objects.filter(
-        email__in=list(scores), role=Role.MENTOR, is_active=True, deletion_requested_at=None
+        email__in=list(scores),
+        role=Role.MENTOR,
+        is_active=True,
+        deletion_requested_at=None,
+        is_seeking_mentee=True,
     )
     eligible = [
         (m, scores[m.email])

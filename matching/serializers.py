@@ -58,3 +58,19 @@ def serialize_mentor(mentor: User, score=None) -> dict:
 
 def serialize_mentee(mentee: User) -> dict:
     return _profile(mentee)
+
+
+def invitation_to_json(invitation) -> dict:
+    from users.serializers import iso
+
+    return {
+        "id": str(invitation.pk),
+        "mentor": invitation.mentor_email,
+        "mentee": invitation.mentee_email,
+        "created_by": invitation.created_by_email,
+        "created_at": iso(invitation.created_at),
+        "expires_at": iso(invitation.expires_at),
+        "mentor_response": invitation.mentor_response,
+        "mentee_response": invitation.mentee_response,
+        "status": invitation.status,
+    }

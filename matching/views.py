@@ -5,7 +5,8 @@ from django.http import JsonResponse
 from config.http import json_endpoint, read_json
 from matching import selectors
 from matching.errors import NotMatchedError, UserNotFoundError
-from matching.serializers import serialize_mentee, serialize_mentor
+from matching.serializers import invitation_to_json, serialize_mentee, serialize_mentor
+from matching.services import invitations as invitation_service
 from matching.services import matches
 from users.models import Role
 from users.serializers import user_to_json
@@ -75,3 +76,35 @@ def update_profile_view(request):
     body = read_json(request, optional=PROFILE_TYPES)
     user = update_profile(user=request.user, changes=body)
     return JsonResponse({"user": user_to_json(user)})
+
+
+@json_endpoint("GET", "POST")
+def invitations(request):
+    if request.method == "POST":
+        body = read_json(request, required={"mentor_email": str, "mentee_email": str})
+        invitation = invitation_service.create_invitation(
+            creator=request.user,
+            mentor_email=body["mentor_email"],
+            mentee_email=body["mentee_email"],
+        )
+        return JsonResponse({"invitation": invitation_to_json(invitation)}, status=201)
+    found = invitation_service.list_invitations(user=request.user)
+    return JsonResponse({"invitations": [invitation_to_json(i) for i in found]})
+
+
+@json_endpoint("POST", roles={Role.MENTEE, Role.MENTOR})
+def respond_invitation(request, invitation_id: str):
+    body = read_json(request, required={"accept": bool})
+    invitation = invitation_service.respond_invitation(
+        user=request.user, invitation_id=invitation_id, accept=body["accept"]
+    )
+    return JsonResponse({"invitation": invitation_to_json(invitation)})
+
+
+@json_endpoint("POST")
+def cancel_invitation(request, invitation_id: str):
+    read_json(request)
+    invitation = invitation_service.cancel_invitation(
+        user=request.user, invitation_id=invitation_id
+    )
+    return JsonResponse({"invitation": invitation_to_json(invitation)})

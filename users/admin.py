@@ -8,7 +8,7 @@ from users.models import RefreshToken, User
 class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
     list_display = ("email", "role", "firstName", "lastName", "isMatched", "date_joined")
-    list_filter = ("role", "isMatched", "is_staff")
+    list_filter = ("role", "isMatched", "is_staff", "is_seeking_mentor", "is_seeking_mentee")
     search_fields = ("email", "firstName", "lastName")
     readonly_fields = ("date_joined", "last_login")
     fieldsets = (
@@ -33,6 +33,7 @@ class UserAdmin(BaseUserAdmin):
                 )
             },
         ),
+        ("Preferences", {"fields": ("is_seeking_mentor", "is_seeking_mentee", "requirements")}),
         (
             "Matching",
             {

@@ -56,6 +56,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     outofstate = models.BooleanField(default=False)
     transfer = models.BooleanField(default=False)
 
+    # Preferences (reference 001): someone not seeking is left out of matches and proposals.
+    is_seeking_mentor = models.BooleanField(default=True)
+    is_seeking_mentee = models.BooleanField(default=True)
+    requirements = models.TextField(max_length=PROFILE_TEXT_MAX, blank=True, default="")
+
     # Matching state, changed only by matching services with conditional single-document
     # updates (MongoDB has no multi-document transactions without a replica set).
     isMatched = models.BooleanField(default=False)

@@ -119,6 +119,9 @@ PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
     "clubs": str,
     "goals": str,
     **{flag: bool for flag in ("international", "commuter", "firstgen", "outofstate", "transfer")},
+    "is_seeking_mentor": bool,
+    "is_seeking_mentee": bool,
+    "requirements": str,
 }
 LIST_MAX_ITEMS = 10
 LIST_ITEM_MAX = 200
@@ -165,7 +168,7 @@ def update_profile(*, user: User, changes: dict) -> User:
             if len(value.strip()) > NAME_MAX:
                 raise ValidationFailedError(f"{name} must be at most {NAME_MAX} characters.")
             cleaned[name] = value.strip()
-        elif name in ("hobbies", "clubs", "goals"):
+        elif name in ("hobbies", "clubs", "goals", "requirements"):
             if len(value.strip()) > PROFILE_TEXT_MAX:
                 raise ValidationFailedError(
                     f"{name} must be at most {PROFILE_TEXT_MAX} characters."

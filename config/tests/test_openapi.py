@@ -1,6 +1,7 @@
 """docs/openapi.yaml stays true: every route documented, every documented route real,
 and real responses validate against the documented schemas."""
 
+import re
 from http import HTTPStatus
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def _routes(patterns=None, prefix=""):
                 continue
             yield from _routes(p.url_patterns, prefix + route)
         elif isinstance(p, URLPattern) and not route.startswith("^"):
-            yield "/" + prefix + route, p.callback
+            yield "/" + prefix + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route), p.callback
 
 
 def _resolve(schema: dict) -> dict:
@@ -156,6 +157,20 @@ def test_real_responses_match_the_spec(api):
     )
     read = api(mentor).post("/chat/read/", {"with": mentee.email})
     validate(read.json(), _response_schema("/chat/read/", "post", 200))
+
+    other_mentee = scorable_mentee()
+    invited = api(mentor).post(
+        "/matching/invitations/", {"mentor_email": mentor.email, "mentee_email": other_mentee.email}
+    )
+    assert invited.status_code == HTTPStatus.CREATED
+    validate(invited.json(), _response_schema("/matching/invitations/", "post", 201))
+    listed = api(other_mentee).get("/matching/invitations/")
+    validate(listed.json(), _response_schema("/matching/invitations/", "get", 200))
+    path = "/matching/invitations/{invitation_id}/respond/"
+    answered = api(other_mentee).post(
+        path.format(invitation_id=invited.json()["invitation"]["id"]), {"accept": True}
+    )
+    validate(answered.json(), _response_schema(path, "post", 200))
 
     health = api().get("/health/")
     validate(health.json(), _response_schema("/health/", "get", 200))

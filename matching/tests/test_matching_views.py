@@ -390,3 +390,13 @@ def test_purging_a_matched_user_frees_the_other_side(api, purged):
     assert list(Message.objects.values_list("body", flat=True)) == (
         ["keep"] if purged == "mentee" else []
     )
+
+
+def test_preferences_leave_non_seeking_users_out_of_matches(api):
+    mentee = scorable_mentee()
+    seeking, resting = scorable_mentor(), scorable_mentor()
+    User.objects.filter(pk=resting.pk).update(is_seeking_mentee=False)
+
+    assert [m["email"] for m in api(mentee).get(MATCHES).json()["matches"]] == [seeking.email]
+    User.objects.filter(pk=mentee.pk).update(is_seeking_mentor=False)
+    assert api(_fresh(mentee)).get(MATCHES).json() == {"matches": [], "total": 0}

@@ -41,7 +41,7 @@ class NotMatchedError(MatchingError):
     code, message = "not_matched", "You are not matched with a mentor."
 
 
-class NotYourMatchError(MatchingError):
+class NotYourMatchError(ForbiddenError):
     code, message = "not_your_match", "You are not matched with this user."
 
 

@@ -338,7 +338,7 @@ def test_unmatch_needs_the_exact_phrase(api, phrase):
     assert Message.objects.count() == 3
 
 
-def test_unmatch_someone_else_is_400(api):
+def test_unmatch_someone_else_is_403(api):
     mentee, mentor = _matched_pair(api)
     stranger = scorable_mentor()
     other_mentee = scorable_mentee()
@@ -348,6 +348,7 @@ def test_unmatch_someone_else_is_400(api):
         UNMATCH, {"confirmation": PHRASE, "mentee_email": other_mentee.email}
     )
 
+    assert by_mentee.status_code == by_mentor.status_code == HTTPStatus.FORBIDDEN
     assert by_mentee.json()["code"] == by_mentor.json()["code"] == "not_your_match"
     assert _fresh(mentor).current_mentees == [mentee.email]
 

@@ -5,10 +5,10 @@ from bench import common
 
 def main() -> None:
     common.setup_django()
-    from bench import db, scoring
+    from bench import assignment, db, scoring
 
     sections = []
-    for module in (db, scoring):
+    for module in (db, scoring, assignment):
         section = module.run()
         print(f"== {section.title}")
         for result in section.results:

@@ -538,7 +538,7 @@ def _write_durably(path: Path, data: bytes) -> None:
 
 
 async def dump(client: Any, data_dir: Path) -> None:
-    """Write every database/collection as <db>/<coll>.bson + .metadata.json, swapped in atomically."""
+    """Write every collection as <db>/<coll>.bson + .metadata.json, swapped in atomically."""
     import json
 
     from bson import BSON, json_util

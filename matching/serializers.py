@@ -16,8 +16,8 @@ SPECIAL_CATEGORY_FIELDS = {
 
 
 def full_name(user: User) -> str:
-    name = f"{(user.firstName or '').strip()} {(user.lastName or '').strip()}".strip()
-    return name or "Not provided"
+    """ "First Last", or "Not provided" when both are blank (User.full_name)."""
+    return user.full_name
 
 
 def special_categories(user: User) -> list[str]:

@@ -6,6 +6,24 @@ from matching.models import Score
 from matching.services.scores import is_scorable
 from users.models import Role, User
 
+# Who may take part in matching at all: active, not pending deletion, seeking.
+OPEN_MENTORS = {
+    "role": Role.MENTOR,
+    "is_active": True,
+    "deletion_requested_at": None,
+    "is_seeking_mentee": True,
+}
+OPEN_MENTEES = {
+    "role": Role.MENTEE,
+    "is_active": True,
+    "deletion_requested_at": None,
+    "is_seeking_mentor": True,
+}
+
+
+def has_free_seat(mentor: User) -> bool:
+    return len(mentor.current_mentees) < settings.MAX_MENTEES
+
 
 def ranked_matches(*, mentee: User) -> list[tuple[User, Score]]:
     """Eligible mentors for a mentee with their scores, best first, earlier sign-up first
@@ -18,19 +36,11 @@ def ranked_matches(*, mentee: User) -> list[tuple[User, Score]]:
     if not scores:
         return []
     blacklist = set(mentee.blacklisted_mentors)
-    mentors = User.objects.filter(
-        email__in=list(scores),
-        role=Role.MENTOR,
-        is_active=True,
-        deletion_requested_at=None,
-        is_seeking_mentee=True,
-    )
+    mentors = User.objects.filter(email__in=list(scores), **OPEN_MENTORS)
     eligible = [
         (m, scores[m.email])
         for m in mentors
-        if m.email not in blacklist
-        and len(m.current_mentees) < settings.MAX_MENTEES
-        and is_scorable(m)
+        if m.email not in blacklist and has_free_seat(m) and is_scorable(m)
     ]
     eligible.sort(key=lambda pair: (-pair[1].score, pair[0].date_joined, str(pair[0].pk)))
     return eligible

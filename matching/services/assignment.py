@@ -14,8 +14,9 @@ from scipy.optimize import linear_sum_assignment
 
 from config.errors import MatchingError
 from matching.models import Score
+from matching.selectors import OPEN_MENTEES, OPEN_MENTORS, has_free_seat
 from matching.services.scores import is_scorable
-from users.models import Role, User
+from users.models import User
 
 FORBIDDEN = -1e9
 
@@ -89,20 +90,15 @@ class Proposal:
 def propose_matches() -> Proposal:
     """The optimal assignment of unmatched, seeking, scorable mentees to seeking mentors
     with free seats, from the stored scores (three queries)."""
-    active = {"is_active": True, "deletion_requested_at": None}
     mentees = [
         u
-        for u in User.objects.filter(
-            role=Role.MENTEE, isMatched=False, is_seeking_mentor=True, **active
-        ).order_by("date_joined", "pk")
+        for u in User.objects.filter(isMatched=False, **OPEN_MENTEES).order_by("date_joined", "pk")
         if is_scorable(u)
     ]
     mentors = [
         u
-        for u in User.objects.filter(role=Role.MENTOR, is_seeking_mentee=True, **active).order_by(
-            "date_joined", "pk"
-        )
-        if is_scorable(u) and len(u.current_mentees) < settings.MAX_MENTEES
+        for u in User.objects.filter(**OPEN_MENTORS).order_by("date_joined", "pk")
+        if is_scorable(u) and has_free_seat(u)
     ]
     if not mentees or not mentors:
         return Proposal([])

@@ -484,6 +484,121 @@ def _patch_not_expression() -> None:
     register_aggregation_expression_operator("$not", evaluate_not)
 
 
+def _patch_flat_document_paths(memory: Any) -> None:
+    """Fix (g): O(1) field access for top-level index paths of plain documents."""
+    # Every write computes each index's key(s) several times (unique check, multikey shape
+    # check, the irregular-document mark, the index maps), each through the general
+    # dot-path walkers below; together ~25% of an insert. For the overwhelmingly common
+    # case -- a plain dict document and a path without "." -- each walker reduces to one
+    # dict lookup, derived line by line from mongoeco 4.11.0:
+    # * _filtering_support.extract_values(doc, "f"): path_mapping(doc) is doc, one part,
+    #   the document is not a list, so: [] if "f" is absent, [v, *v] for a list v, else [v];
+    # * MemoryEngine._array_paths_for_index_field(doc, "f"): collect() reaches doc["f"]
+    #   at position 1 == len(parts) and records "f" only when it is a list;
+    # * MemoryEngine._index_keys(doc, fields) with no list value on any field: each field
+    #   gives [] (-> None) or [v] (-> _index_equality_key(v)).
+    # Anything else (dotted or empty paths, list values, other mapping types such as SON or
+    # DBRef) takes the original code.
+    from mongoeco.core import codec
+    from mongoeco.core.filtering import QueryEngine
+
+    plain = (dict, codec._InternalBsonDocument)
+    engine_cls = memory.MemoryEngine
+    original_extract = QueryEngine.extract_values
+    original_array_paths = engine_cls._array_paths_for_index_field
+    original_index_keys = engine_cls._index_keys
+
+    def extract_values(doc, path):
+        if type(doc) in plain and path and "." not in path:
+            if path not in doc:
+                return []
+            value = doc[path]
+            return [value, *value] if isinstance(value, list) else [value]
+        return original_extract(doc, path)
+
+    def _array_paths_for_index_field(document, field):
+        if type(document) in plain and field and "." not in field:
+            return {field} if isinstance(document.get(field), list) else set()
+        return original_array_paths(document, field)
+
+    def _index_keys(self, document, fields):
+        if type(document) in plain:
+            key = []
+            for field in fields:
+                if not field or "." in field:
+                    break
+                if field not in document:
+                    key.append(None)
+                    continue
+                value = document[field]
+                if isinstance(value, list):
+                    break
+                key.append(self._index_equality_key(value))
+            else:
+                return {tuple(key)}
+        return original_index_keys(self, document, fields)
+
+    QueryEngine.extract_values = staticmethod(extract_values)
+    engine_cls._array_paths_for_index_field = staticmethod(_array_paths_for_index_field)
+    engine_cls._index_keys = _index_keys
+
+
+def _patch_codec_scalars() -> None:
+    """Fix (h): DocumentCodec.encode returns common scalars without its type ladder."""
+    # encode() (run twice per written document: to_internal() at the command boundary and
+    # again for storage) validates every value twice and walks ~30 isinstance checks before
+    # returning a str/float/bool/None unchanged. For these exact types (not subclasses)
+    # validate_bson_value() cannot raise and no branch matches, so they are returned as is;
+    # exact ints only inside the int64 range (outside, the original raises its overflow
+    # error). Exact datetimes and ObjectIds return what their original branch returns (for
+    # them validate_bson_value() is a no-op and no earlier branch matches). Containers and
+    # every other type keep the original code, which recurses through this function.
+    import datetime
+
+    from mongoeco.core import codec
+    from mongoeco.core.bson_scalars import INT64_MAX, INT64_MIN
+
+    document_codec = codec.DocumentCodec
+    original = document_codec.encode
+    passthrough = frozenset({str, float, bool, type(None)})
+    object_ids = frozenset(
+        cls for cls in (codec.ObjectId, getattr(codec, "BsonObjectId", None)) if cls is not None
+    )
+
+    def encode(data):
+        cls = type(data)
+        if cls in passthrough:
+            return data
+        if cls is int and INT64_MIN <= data <= INT64_MAX:
+            return data
+        if cls is datetime.datetime:
+            normalized = codec.normalize_utc_bson_datetime(data)
+            return document_codec._tagged_value("datetime", normalized.isoformat())
+        if cls in object_ids:
+            return document_codec._tagged_value("objectid", str(codec.normalize_object_id(data)))
+        return original(data)
+
+    document_codec.encode = staticmethod(encode)
+
+
+def _patch_immutable_deepcopy() -> None:
+    """Fix (i): deepcopy() treats ObjectId and datetime as the immutable atoms they are."""
+    # mongoeco deep-copies each written document 3-5 times (command boundary, outcome,
+    # change payload, commit callback); copy.deepcopy rebuilds every ObjectId and datetime
+    # through __reduce_ex__, about half of each copy. Both types are immutable (ObjectId
+    # has only __slots__ state set at construction; datetime is immutable), so returning
+    # the same object -- what deepcopy already does for str, int, float, bytes -- gives
+    # equal, indistinguishable results. Exact classes only (deepcopy dispatches on type).
+    import copy
+    import datetime
+
+    from bson.objectid import ObjectId as BsonObjectId
+    from mongoeco.types import ObjectId
+
+    for cls in (BsonObjectId, ObjectId, datetime.datetime):
+        copy._deepcopy_dispatch.setdefault(cls, copy._deepcopy_atomic)
+
+
 def apply_patches() -> None:
     """Apply every compatibility fix (once), after checking the mongoeco version."""
     from mongoeco.engines import memory
@@ -495,6 +610,12 @@ def apply_patches() -> None:
     _patch_candidate_lookup(memory)
     _patch_buildinfo_alias()
     _patch_not_expression()
+    # EMBEDDED_MONGO_NO_SPEED_PATCHES=1 (benchmark comparison only, bench/db_raw_probe.py)
+    # leaves out the pure speed-ups (g)-(i), which change no result.
+    if os.environ.get("EMBEDDED_MONGO_NO_SPEED_PATCHES") != "1":
+        _patch_flat_document_paths(memory)
+        _patch_codec_scalars()
+        _patch_immutable_deepcopy()
     memory.MemoryEngine._embedded_mongo_patched = True
 
 

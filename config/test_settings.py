@@ -11,3 +11,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES["default"]["NAME"] = "mentor_match_test"  # noqa: F405
 # Keep test output readable: request errors are asserted, not logged.
 LOGGING["root"]["level"] = "ERROR"  # noqa: F405
+LOGGING["loggers"]["config.requests"]["level"] = "WARNING"  # noqa: F405

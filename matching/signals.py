@@ -4,7 +4,7 @@ from django.db.models.signals import post_save
 from django.dispatch import Signal, receiver
 
 from matching import services
-from matching.services import matches
+from matching.services import invitations, matches
 from users.models import User
 from users.signals import user_purged
 
@@ -29,3 +29,8 @@ def remove_scores_of_purged_user(sender, user: User, **kwargs):
 @receiver(user_purged, dispatch_uid="matching.detach_purged_user")
 def detach_purged_user(sender, user: User, **kwargs):
     matches.detach_user(user=user)
+
+
+@receiver(user_purged, dispatch_uid="matching.delete_invitations_of_purged_user")
+def delete_invitations_of_purged_user(sender, user: User, **kwargs):
+    invitations.delete_invitations_of(email=user.email)

@@ -94,15 +94,23 @@ def restore_account(*, user: User) -> User:
     return user
 
 
-def purge_deleted_users(*, now=None) -> list[str]:
-    """Delete every account whose grace period has passed; returns their emails.
-
-    Other apps remove their data for each purged email through the user_purged signal.
-    """
+def accounts_due_for_purge(*, now=None):
+    """Accounts whose deletion grace period (ACCOUNT_DELETION_GRACE_DAYS) has passed."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.ACCOUNT_DELETION_GRACE_DAYS)
+    return User.objects.filter(deletion_requested_at__lte=cutoff).order_by("pk")
+
+
+def purge_deleted_users(*, now=None) -> list[str]:
+    """Delete every account past its grace period; returns their emails.
+
+    Other apps remove their data for each purged email through the user_purged signal
+    (scores and embedding, match and roster seat, blacklist entries, invitations, messages)
+    before the account itself goes, so a purge interrupted half-way is finished by the next
+    run.
+    """
     purged = []
-    for user in User.objects.filter(deletion_requested_at__lte=cutoff).order_by("pk"):
+    for user in accounts_due_for_purge(now=now):
         user_purged.send(sender=User, user=user)
         user.delete()
         purged.append(user.email)

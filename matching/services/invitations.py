@@ -34,6 +34,15 @@ from users.models import Role, User, normalize_email
 PENDING = InvitationStatus.PENDING
 
 
+def delete_invitations_of(*, email: str) -> int:
+    """Delete every invitation naming this address as mentor, mentee or creator (account
+    purge); returns how many."""
+    deleted, _ = Invitation.objects.filter(
+        Q(mentor_email=email) | Q(mentee_email=email) | Q(created_by_email=email)
+    ).delete()
+    return deleted
+
+
 def expire_invitations(*, now=None) -> int:
     """Mark pending invitations past their expiry as expired; returns how many."""
     now = now or timezone.now()

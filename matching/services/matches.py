@@ -135,11 +135,16 @@ def mentor_unmatch(*, mentor: User, mentee_email: str, confirmation: str) -> Non
 
 
 def detach_user(*, user: User) -> None:
-    """Before an account is purged: free its match on the other side (no blacklisting)."""
+    """Before an account is purged: free its match on the other side (no blacklisting), and
+    forget the purged mentor in mentees' blacklists (their email is personal data, and an
+    address registered afresh later is a new account)."""
     if user.role == Role.MENTEE and user.matchedMentorEmail:
         _release_seat(mentor_email=user.matchedMentorEmail, mentee_email=user.email)
     elif user.role == Role.MENTOR:
         _users().update_many(
             {"matchedMentorEmail": user.email},
             {"$set": {"isMatched": False, "matchedMentorEmail": ""}},
+        )
+        _users().update_many(
+            {"blacklisted_mentors": user.email}, {"$pull": {"blacklisted_mentors": user.email}}
         )

@@ -72,6 +72,8 @@ def read_json(
         raise InvalidJsonError() from None
     if not isinstance(data, dict):
         raise InvalidJsonError("The request body must be a JSON object.")
+    if not _is_valid_unicode(data):
+        raise InvalidJsonError("The request body has text that is not valid Unicode.")
     unknown = sorted(set(data) - set(required) - set(optional))
     if unknown:
         raise UnknownFieldError(f"Unknown field(s): {', '.join(unknown)}.")
@@ -82,6 +84,22 @@ def read_json(
         if name in data:
             check_type(name, data[name], expected)
     return data
+
+
+def _is_valid_unicode(value: Any) -> bool:
+    """JSON may escape lone surrogates ("\\ud800"); such text has no UTF-8 form, so BSON
+    cannot store or even query it. Refused at the boundary instead of failing in the driver."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_is_valid_unicode(k) and _is_valid_unicode(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_valid_unicode(v) for v in value)
+    return True
 
 
 _TYPE_NAMES = {

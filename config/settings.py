@@ -133,6 +133,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "users.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
 ]
 
 # Request bodies over 1 MiB are answered with 413.

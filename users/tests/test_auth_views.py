@@ -61,6 +61,8 @@ def test_register_as_mentor(api):
         ({"email": "not-an-email"}, "validation_failed"),
         ({"password": "short"}, "invalid_password"),
         ({"password": "12345678901"}, "invalid_password"),
+        ({"password": "correct horse " * 10}, "invalid_password"),  # 140 > 128 characters
+        ({"password": "pass\ud800phrase-long"}, "invalid_json"),  # an unpaired surrogate
         ({"firstName": "x" * 151}, "validation_failed"),
         ({"email": {"$ne": None}}, "invalid_field"),
         ({"email": ["a@b.edu"]}, "invalid_field"),
@@ -77,6 +79,15 @@ def test_register_rejects_bad_input_and_creates_nothing(api, overrides, code):
     assert response.json()["code"] == code
     assert response.json()["error"]
     assert User.objects.count() == 0
+
+
+def test_register_accepts_a_128_character_passphrase(api):
+    passphrase = ("correct horse battery staple " * 5)[:128]
+
+    response = api().post(REGISTER, _register_body(password=passphrase))
+
+    assert response.status_code == HTTPStatus.CREATED
+    assert User.objects.get().check_password(passphrase)
 
 
 def test_register_requires_email_password_and_role(api):

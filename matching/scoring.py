@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from users.categories import CATEGORY_FIELDS
+
 TEXT_WEIGHT = 70.0
 CATEGORY_POINTS = 5.0
 CATEGORY_CAP = 20.0
 NEUTRAL_YEAR = 5.0
-CATEGORY_FIELDS = ("international", "commuter", "firstgen", "outofstate", "transfer")
 # Labels of the profile text, in order (the reference's build_profile_text).
 TEXT_FIELDS = (
     ("major", "Major"),

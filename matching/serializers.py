@@ -5,25 +5,10 @@ from django.conf import settings
 from users.models import User
 from users.serializers import year_to_json
 
-# User boolean field → label in specialCategories. Change the labels here only.
-SPECIAL_CATEGORY_FIELDS = {
-    "international": "international",
-    "commuter": "commuter",
-    "firstgen": "firstgen",
-    "outofstate": "outofstate",
-    "transfer": "transfer",
-}
-
 
 def full_name(user: User) -> str:
     """ "First Last", or "Not provided" when both are blank (User.full_name)."""
     return user.full_name
-
-
-def special_categories(user: User) -> list[str]:
-    return [
-        label for field, label in SPECIAL_CATEGORY_FIELDS.items() if getattr(user, field, False)
-    ]
 
 
 def _profile(user: User) -> dict:
@@ -36,7 +21,7 @@ def _profile(user: User) -> dict:
         "hobbies": user.hobbies,
         "clubs": user.clubs,
         "goals": user.goals,
-        "specialCategories": special_categories(user),
+        "specialCategories": user.special_categories,
     }
 
 

@@ -6,8 +6,9 @@ from django.db import models
 from django.utils import timezone
 from django_mongodb_backend.fields import ArrayField
 
+from users.categories import CATEGORY_FIELDS
+
 PROFILE_TEXT_MAX = 2000
-CATEGORY_FIELDS = ("international", "commuter", "firstgen", "outofstate", "transfer")
 
 
 class Role(models.TextChoices):

@@ -195,8 +195,8 @@ def _patch_unique_checks(memory: Any) -> None:
         return original_rebuild(self, db_name, coll_name, index, **kwargs)
 
     # Copy of MemoryEngine._ensure_unique_indexes (mongoeco 4.11.0, memory.py) with two
-    # changes marked FIX(a) and FIX(b); everything else is verbatim so error precedence
-    # and messages stay identical.
+    # changes marked FIX(a) and FIX(b); everything else is verbatim (its three identical
+    # raises folded into _duplicate) so error precedence and messages stay identical.
     def _ensure_unique_indexes(
         self,
         db_name,
@@ -223,6 +223,17 @@ def _patch_unique_checks(memory: Any) -> None:
         normalized_exclude = exclude_storage_key
         if exclude_storage_key is not None and exclude_storage_key not in coll:
             normalized_exclude = self._storage_key(exclude_storage_key)
+
+        def _duplicate(index, fields, key):
+            # The upstream error, raised from three places below.
+            return self._unique_key_error(
+                f"Duplicate key for unique index '{index['name']}': {fields}={key!r}",
+                f"{db_name}.{coll_name}",
+                candidate,
+                index=index,
+                conflict=key,
+            )
+
         if check_id_storage and "_id" in candidate:
             candidate_id_storage_key = self._storage_key(candidate["_id"])
             if candidate_id_storage_key in coll and candidate_id_storage_key != normalized_exclude:
@@ -278,14 +289,7 @@ def _patch_unique_checks(memory: Any) -> None:
                     if matches is None:
                         continue
                     if normalized_exclude is None or any(m != normalized_exclude for m in matches):
-                        raise self._unique_key_error(
-                            f"Duplicate key for unique index '{index['name']}': "
-                            f"{fields}={candidate_key!r}",
-                            f"{db_name}.{coll_name}",
-                            candidate,
-                            index=index,
-                            conflict=candidate_key,
-                        )
+                        raise _duplicate(index, fields, candidate_key)
                 continue
 
             # FIX(b): compound unique indexes use their MemoryIndexMap too. Exact when the
@@ -309,15 +313,7 @@ def _patch_unique_checks(memory: Any) -> None:
                         if normalized_exclude is None or any(
                             m != normalized_exclude for m in matches
                         ):
-                            duplicate_key = next(iter(candidate_keys))
-                            raise self._unique_key_error(
-                                f"Duplicate key for unique index '{index['name']}': "
-                                f"{fields}={duplicate_key!r}",
-                                f"{db_name}.{coll_name}",
-                                candidate,
-                                index=index,
-                                conflict=duplicate_key,
-                            )
+                            raise _duplicate(index, fields, next(iter(candidate_keys)))
                     continue
 
             for storage_key, data in coll.items():
@@ -328,14 +324,7 @@ def _patch_unique_checks(memory: Any) -> None:
                     continue
                 duplicate_key = self._unique_index_conflict(candidate, existing, index)
                 if duplicate_key is not None:
-                    raise self._unique_key_error(
-                        f"Duplicate key for unique index '{index['name']}': "
-                        f"{fields}={duplicate_key!r}",
-                        f"{db_name}.{coll_name}",
-                        candidate,
-                        index=index,
-                        conflict=duplicate_key,
-                    )
+                    raise _duplicate(index, fields, duplicate_key)
 
     engine_cls._update_indexes_locked = _update_indexes_locked
     engine_cls._rebuild_index_data_locked = _rebuild_index_data_locked

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 
+from config import api_docs
 from config.errors import NotFoundError, error_response
 from config.http import json_endpoint
 
@@ -26,6 +27,11 @@ urlpatterns = [
     path("", include("users.urls")),
     path("matching/", include("matching.urls")),
     path("chat/", include("chat.urls")),
+    path("api/docs/", api_docs.docs_page, name="api-docs"),
+    path("api/openapi.yaml", api_docs.openapi_yaml, name="api-openapi-yaml"),
+    # Swagger UI's files, not API operations: a regex route, so test_openapi.py (which
+    # checks every path() route against the spec) leaves it out, as it does the admin.
+    re_path(r"^api/docs/assets/(?P<name>[^/]+)$", api_docs.asset, name="api-docs-asset"),
     re_path(r"^.*$", not_found),
 ]
 

@@ -13,7 +13,7 @@ ifeq ($(strip $(MONGODB_URI)),)
 DB_DEPS := $(MONGO_VENV)/.installed
 endif
 
-.PHONY: run test bench venv clean-venv lint
+.PHONY: run test test-browser bench venv clean-venv lint
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ run: venv
 # The whole suite; the pytest plugin starts a fresh in-memory MongoDB unless MONGODB_URI is set.
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The headless-Chromium check of /api/docs/ (skipped by `make test` where Chromium is missing);
+# installs Debian's chromium first if needed.
+test-browser: venv
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; \
+	fi
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

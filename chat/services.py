@@ -62,7 +62,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, ObjectId]:
         padded = cursor + "=" * (-len(cursor) % 4)
         millis, oid = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
         return datetime.fromtimestamp(int(millis) / 1000, tz=UTC), ObjectId(oid)
-    except (ValueError, InvalidId, binascii.Error, UnicodeDecodeError, OverflowError):
+    # fromtimestamp() raises OSError, not ValueError, past the platform's time_t range.
+    except (ValueError, InvalidId, binascii.Error, UnicodeDecodeError, OverflowError, OSError):
         raise InvalidCursorError() from None
 
 

@@ -6,7 +6,7 @@ from django.http import JsonResponse
 
 from chat import services
 from chat.serializers import message_to_json
-from config.errors import InvalidFieldError, MissingFieldError
+from config.errors import InvalidFieldError, MissingFieldError, ValidationFailedError
 from config.http import json_endpoint, query_param, read_json
 from matching.serializers import full_name
 
@@ -30,9 +30,14 @@ def _limit(request) -> int:
     raw = query_param(request, "limit")
     if raw is None:
         return services.DEFAULT_LIMIT
-    if not raw.isdigit():
+    # ASCII digits only: str.isdigit() is also true of "²" (int() refuses it) and "٣".
+    if not (raw.isascii() and raw.isdigit()):
         raise InvalidFieldError("limit must be an integer.")
-    return int(raw)
+    digits = raw.lstrip("0") or "0"
+    # int() refuses over 4,300 digits (leading zeros count); any such number is out of range.
+    if len(digits) > len(str(services.MAX_LIMIT)):
+        raise ValidationFailedError(f"limit must be between 1 and {services.MAX_LIMIT}.")
+    return int(digits)
 
 
 @json_endpoint("GET", "POST")

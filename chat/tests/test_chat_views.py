@@ -1,3 +1,4 @@
+import base64
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -197,6 +198,12 @@ def test_messages_created_in_the_same_millisecond_page_without_loss(api, pair):
     assert sorted(seen) == ["0", "1", "2", "3", "4"] and len(seen) == 5
 
 
+def _cursor(millis: int) -> str:
+    """A well-formed cursor (millis:ObjectId, URL-safe base64) at any time, however far."""
+    raw = f"{millis}:{'0' * 24}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 @pytest.mark.parametrize(
     ("query", "code"),
     [
@@ -206,6 +213,12 @@ def test_messages_created_in_the_same_millisecond_page_without_loss(api, pair):
         ("limit=-1", "invalid_field"),
         ("before=not-a-cursor", "invalid_cursor"),
         ("before=MTIzOmFiYw", "invalid_cursor"),
+        # Each was a 500 (found while adding config/tests/test_fuzz.py).
+        ("limit=%C2%B2", "invalid_field"),  # "²": isdigit() but not int()
+        ("limit=%D9%A3", "invalid_field"),  # Arabic-Indic three was read as 3
+        ("limit=" + "9" * 4400, "validation_failed"),  # past int()'s 4,300 digits
+        ("before=" + _cursor(10**20), "invalid_cursor"),  # OSError in fromtimestamp()
+        ("before=" + _cursor(-(10**20)), "invalid_cursor"),
     ],
 )
 def test_bad_paging_parameters_are_400(api, pair, query, code):

@@ -70,6 +70,8 @@ def read_json(
         data = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise InvalidJsonError() from None
+    except RecursionError:  # nested deeper than the interpreter's recursion limit
+        raise InvalidJsonError("The request body is nested too deeply.") from None
     if not isinstance(data, dict):
         raise InvalidJsonError("The request body must be a JSON object.")
     if not _is_valid_unicode(data):
@@ -88,17 +90,23 @@ def read_json(
 
 def _is_valid_unicode(value: Any) -> bool:
     """JSON may escape lone surrogates ("\\ud800"); such text has no UTF-8 form, so BSON
-    cannot store or even query it. Refused at the boundary instead of failing in the driver."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, dict):
-        return all(_is_valid_unicode(k) and _is_valid_unicode(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_is_valid_unicode(v) for v in value)
+    cannot store or even query it. Refused at the boundary instead of failing in the driver.
+
+    A loop, not recursion: a body nested a few hundred levels deep parses, but recursing
+    through it would hit the interpreter's recursion limit (a 500)."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            todo.extend(item.keys())
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
     return True
 
 

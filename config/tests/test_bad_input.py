@@ -36,6 +36,9 @@ OPERATORS = [{"$ne": None}, {"$gt": ""}, {"$regex": ".*"}, {"$where": "true"}]
 NOT_A_STRING = [*OPERATORS, ["a@example.edu"], [], 1, 1.5, True, None]
 NOT_A_BOOL = [*OPERATORS, "true", 1, 0, None, []]
 NOT_JSON_OBJECTS = [b"[]", b'"text"', b"1", b"null", b"{not json", b'{"a": 1', b"\xff\xfe"]
+# Past the recursion limit in the parser, and deep enough to overflow a recursive walk of
+# the parsed value: both were a 500.
+DEEPLY_NESTED = [b"[" * 100_000 + b"]" * 100_000, b'{"x": ' + b"[" * 600 + b"]" * 600 + b"}"]
 
 
 def _fullwidth(email: str) -> str:
@@ -279,7 +282,7 @@ def test_bad_bodies_are_refused_and_change_nothing(api, world, index, subtests):
             raw = json.dumps(body).encode("utf-8", "surrogatepass")
             _assert_rejected(_send(client, op, raw), label)
             assert _snapshot() == before, label
-    for raw in [*NOT_JSON_OBJECTS, b'{"x": "' + b"a" * OVER_LIMIT + b'"}']:
+    for raw in [*NOT_JSON_OBJECTS, *DEEPLY_NESTED, b'{"x": "' + b"a" * OVER_LIMIT + b'"}']:
         label = f"raw {raw[:12]!r}"
         with subtests.test(op=f"{op.method} {op.path}", variant=label):
             response = _send(client, op, raw)

@@ -55,8 +55,9 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check --exclude docs .
 
+# make bench SECTIONS="load" runs only the named sections (db scoring assignment load).
 bench: venv
-	$(PY) -m config.embedded_mongo run -- $(PY) -m bench
+	$(PY) -m config.embedded_mongo run -- $(PY) -m bench $(SECTIONS)
 
 clean-venv:
 	rm -rf $(VENV) $(MONGO_VENV)

@@ -8,7 +8,6 @@ from chat import services
 from chat.serializers import message_to_json
 from config.errors import InvalidFieldError, MissingFieldError, ValidationFailedError
 from config.http import json_endpoint, query_param, read_json
-from matching.serializers import full_name
 
 
 @json_endpoint("GET")
@@ -17,7 +16,7 @@ def conversations(request):
     payload = [
         {
             "with": row["with"],
-            "name": full_name(row["user"]) if row["user"] else "Not provided",
+            "name": row["user"].full_name if row["user"] else "Not provided",
             "last_message": message_to_json(row["last_message"]) if row["last_message"] else None,
             "unread": row["unread"],
         }

@@ -3,32 +3,13 @@
 from django.conf import settings
 
 from users.models import User
-from users.serializers import year_to_json
-
-
-def full_name(user: User) -> str:
-    """ "First Last", or "Not provided" when both are blank (User.full_name)."""
-    return user.full_name
-
-
-def _profile(user: User) -> dict:
-    return {
-        "email": user.email,
-        "name": full_name(user),
-        "major": list(user.major),
-        "minor": list(user.minor),
-        "year": year_to_json(user.year),
-        "hobbies": user.hobbies,
-        "clubs": user.clubs,
-        "goals": user.goals,
-        "specialCategories": user.special_categories,
-    }
+from users.serializers import iso, profile_to_json
 
 
 def serialize_mentor(mentor: User, score=None) -> dict:
     """A mentor; with `score` (a Score row) also its score and breakdown."""
     data = {
-        **_profile(mentor),
+        **profile_to_json(mentor),
         "available_slots": max(0, settings.MAX_MENTEES - len(mentor.current_mentees)),
     }
     if score is not None:
@@ -42,12 +23,10 @@ def serialize_mentor(mentor: User, score=None) -> dict:
 
 
 def serialize_mentee(mentee: User) -> dict:
-    return _profile(mentee)
+    return profile_to_json(mentee)
 
 
 def invitation_to_json(invitation) -> dict:
-    from users.serializers import iso
-
     return {
         "id": str(invitation.pk),
         "mentor": invitation.mentor_email,

@@ -27,14 +27,11 @@ def deletion_scheduled_for(user: User) -> datetime | None:
     return user.deletion_requested_at + timedelta(days=settings.ACCOUNT_DELETION_GRACE_DAYS)
 
 
-def user_to_json(user: User) -> dict:
-    """The signed-in user's own view of their account."""
+def profile_to_json(user: User) -> dict:
+    """The profile as others see it (match lists, rosters) and as the user's own view
+    starts."""
     return {
-        "id": str(user.pk),
         "email": user.email,
-        "role": user.role,
-        "firstName": user.firstName,
-        "lastName": user.lastName,
         "name": user.full_name,
         "major": list(user.major),
         "minor": list(user.minor),
@@ -42,12 +39,23 @@ def user_to_json(user: User) -> dict:
         "hobbies": user.hobbies,
         "clubs": user.clubs,
         "goals": user.goals,
+        "specialCategories": user.special_categories,
+    }
+
+
+def user_to_json(user: User) -> dict:
+    """The signed-in user's own view of their account."""
+    return {
+        "id": str(user.pk),
+        "role": user.role,
+        "firstName": user.firstName,
+        "lastName": user.lastName,
+        **profile_to_json(user),
         "international": user.international,
         "commuter": user.commuter,
         "firstgen": user.firstgen,
         "outofstate": user.outofstate,
         "transfer": user.transfer,
-        "specialCategories": user.special_categories,
         "is_seeking_mentor": user.is_seeking_mentor,
         "is_seeking_mentee": user.is_seeking_mentee,
         "requirements": user.requirements,

@@ -6,7 +6,8 @@ from django.core.management import CommandError, call_command
 from matching import scoring
 from matching.models import ProfileEmbedding, Score
 from matching.services import recalculate_all_scores, refresh_scores_for_user
-from users.tests.factories import MenteeFactory, MentorFactory
+from matching.tests.factories import scorable_mentee as _mentee
+from matching.tests.factories import scorable_mentor as _mentor
 
 pytestmark = pytest.mark.django_db
 
@@ -14,26 +15,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True, scope="module")
 def _model_loaded():
     scoring.get_embedding_model()
-
-
-def _mentee(**kw):
-    fields = {
-        "major": ["Computer Science"],
-        "year": "1",
-        "hobbies": "chess, hackathons",
-        "goals": "software internship",
-    }
-    return MenteeFactory(**{**fields, **kw})
-
-
-def _mentor(**kw):
-    fields = {
-        "major": ["Computer Science"],
-        "year": "3",
-        "hobbies": "startups, web apps",
-        "goals": "mentor new programmers",
-    }
-    return MentorFactory(**{**fields, **kw})
 
 
 def _scores():

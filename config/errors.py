@@ -14,9 +14,14 @@ class MatchingError(Exception):
     status = 400
     code = "bad_request"
     message = "Bad request."
+    # Seconds a client should wait before trying again; sent as Retry-After when set
+    # (429 and 503 always carry it).
+    retry_after: int | None = None
 
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None):
         super().__init__(message or self.message)
+        if retry_after is not None:
+            self.retry_after = max(1, int(retry_after))
 
 
 class ValidationFailedError(MatchingError):
@@ -81,6 +86,8 @@ def error_response(error: MatchingError) -> JsonResponse:
     response = JsonResponse({"error": str(error), "code": error.code}, status=error.status)
     if isinstance(error, MethodNotAllowedError) and error.allowed:
         response["Allow"] = ", ".join(error.allowed)
+    if error.retry_after is not None:
+        response["Retry-After"] = str(error.retry_after)
     return response
 
 

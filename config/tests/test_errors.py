@@ -34,10 +34,23 @@ def test_every_matching_error_renders_its_status_code_and_message():
         assert json.loads(response.content) == {"error": cls.message, "code": cls.code}, cls
 
 
-def test_codes_are_snake_case_and_statuses_are_client_errors():
+def test_codes_are_snake_case_and_statuses_are_client_errors_or_unavailable():
     for cls in [MatchingError, *_all_subclasses(MatchingError)]:
         assert cls.code.replace("_", "").isalpha() and cls.code.islower(), cls
-        assert 400 <= cls.status < 500, cls
+        assert 400 <= cls.status < 500 or cls.status == 503, cls
+        # 429 and 503 tell the client when to come back.
+        assert (cls.retry_after is not None) == (cls.status in (429, 503)), cls
+
+
+def test_retry_after_is_sent_when_the_error_carries_it():
+    middleware = ErrorMiddleware(lambda request: None)
+    request = RequestFactory().get("/")
+    plain = middleware.process_exception(request, MatchingError())
+    assert "Retry-After" not in plain
+    timed = middleware.process_exception(request, MatchingError(retry_after=7.4))
+    assert timed["Retry-After"] == "7"
+    floor = middleware.process_exception(request, MatchingError(retry_after=0))
+    assert floor["Retry-After"] == "1"
 
 
 @pytest.mark.parametrize(

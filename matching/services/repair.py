@@ -218,15 +218,27 @@ def _suspects(mentors: list[dict]) -> set[str]:
     return suspects
 
 
-def repair_matches(*, dry_run: bool = False, now=None) -> RepairReport:
-    """Repair every pair (module docstring); returns what changed, or would with dry_run."""
-    mentors = list(
+def _mentors() -> list[dict]:
+    return list(
         _users().find({"role": Role.MENTOR}, {"email": 1, "current_mentees": 1}).sort("_id", 1)
     )
-    changes = _trim_rosters(mentors, dry_run=dry_run)
+
+
+def repair_matches(*, dry_run: bool = False, now=None) -> RepairReport:
+    """Repair every pair (module docstring); returns what changed, or would with dry_run.
+    The capacity trim runs after the pairs are repaired, so entries that were not real
+    matches do not take seats (a dry run, which writes nothing, may list them as evicted)."""
     intents = {i.mentee_email: i for i in MatchIntent.objects.order_by("pk")}
     live = {e for e, i in intents.items() if not is_stale(i, now)}
-    suspects = _suspects(mentors) | set(intents)
+    suspects = _suspects(_mentors()) | set(intents)
+    changes: list[str] = []
     for email in sorted(suspects - live):
         changes += repair_mentee(mentee_email=email, dry_run=dry_run, now=now)
+    mentors = _mentors()
+    seated_before = {e for m in mentors for e in m.get("current_mentees") or []}
+    changes += _trim_rosters(mentors, dry_run=dry_run)
+    if not dry_run:
+        seated_after = {e for m in mentors for e in m.get("current_mentees") or []}
+        for email in sorted(seated_before - seated_after):
+            changes += repair_mentee(mentee_email=email, now=now)
     return RepairReport(changes=changes, in_progress=len(live & suspects))

@@ -75,7 +75,7 @@ def acquire(
 ) -> MatchIntent:
     """Insert the mentee's intent, waiting for a live one to go and repairing a stale one.
     Raises MatchInProgressError after WAIT_SECONDS."""
-    from matching.services.repair import repair_mentee
+    from matching.services.repair import repair_if_stale
 
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
@@ -89,7 +89,7 @@ def acquire(
             )
         except IntegrityError:
             pass
-        if repair_mentee(mentee_email=mentee_email):
+        if repair_if_stale(mentee_emails=[mentee_email]):
             continue
         if time.monotonic() > deadline:
             raise MatchInProgressError()

@@ -156,3 +156,13 @@ LOGGING = {
     # One line per request (config/request_log.py); REQUEST_LOG_LEVEL=WARNING keeps only 5xx.
     "loggers": {"config.requests": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")}},
 }
+
+# Match repair and invitation guards (matching/services/intents.py, invitations.py).
+# A match-change intent older than this was left by a crashed process and may be repaired;
+# it must exceed the longest a live select/unmatch can take, or a slow request is repaired
+# under its feet.
+MATCH_INTENT_LEASE_SECONDS = env_int("MATCH_INTENT_LEASE_SECONDS", 30, minimum=1)
+MAX_PENDING_INVITATIONS_PER_MENTEE = env_int("MAX_PENDING_INVITATIONS_PER_MENTEE", 5, minimum=1)
+# Test-only fault point: select sleeps this long between claiming the mentee and the seat,
+# so a test can SIGKILL the server between the two steps. 0 (off) in any real deployment.
+MATCH_FAULT_PAUSE_SECONDS = env_int("MATCH_FAULT_PAUSE_SECONDS", 0)

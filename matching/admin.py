@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from matching.models import Invitation, ProfileEmbedding, Score
+from matching.models import Invitation, MatchIntent, ProfileEmbedding, Score
 
 
 @admin.register(Score)
@@ -40,3 +40,17 @@ class ProfileEmbeddingAdmin(admin.ModelAdmin):
     list_display = ("email", "fingerprint", "updated_at")
     search_fields = ("email",)
     exclude = ("vector",)
+
+
+@admin.register(MatchIntent)
+class MatchIntentAdmin(admin.ModelAdmin):
+    """Read-only: intents are written and removed by the services and repair_matches only."""
+
+    list_display = ("op", "mentee_email", "mentor_email", "created_at")
+    search_fields = ("mentee_email", "mentor_email")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -86,3 +86,18 @@ class InvitationNotFoundError(NotFoundError):
 
 class SelfInvitationError(ValidationFailedError):
     code, message = "self_invitation", "A mentor cannot be their own mentee."
+
+
+class MentorUnavailableError(ConflictError):
+    code = "mentor_unavailable"
+    message = "This mentor is not taking mentees (not seeking, inactive or leaving)."
+
+
+class TooManyPendingInvitationsError(ConflictError):
+    code = "too_many_pending_invitations"
+    message = "This mentee has too many pending invitations; some must be answered first."
+
+
+class MatchInProgressError(ConflictError):
+    code = "match_in_progress"
+    message = "Another change of this mentee's match is in progress; try again."

@@ -1,7 +1,9 @@
-"""Scores of mentee–mentor pairs."""
+"""Scores of mentee–mentor pairs, invitations, and the intents of match changes in flight."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+from django_mongodb_backend.fields import ObjectIdField
 
 
 class Score(models.Model):
@@ -90,8 +92,26 @@ class Invitation(models.Model):
         max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
     )
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # While pending: a number in [0, MAX_PENDING_INVITATIONS_PER_MENTEE) unique among the
+    # mentee's pending invitations, so the cap holds under concurrent creates (the partial
+    # unique index below ignores it once the invitation leaves pending).
+    mentee_slot = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            # Partial unique indexes (partialFilterExpression status == "pending"): a
+            # concurrent duplicate insert fails with a duplicate key, i.e. IntegrityError.
+            models.UniqueConstraint(
+                fields=["mentor_email", "mentee_email"],
+                condition=Q(status="pending"),
+                name="invitation_one_pending_per_pair",
+            ),
+            models.UniqueConstraint(
+                fields=["mentee_email", "mentee_slot"],
+                condition=Q(status="pending"),
+                name="invitation_pending_mentee_slot",
+            ),
+        ]
         indexes = [
             models.Index(fields=["mentee_email", "status"], name="invitation_mentee"),
             models.Index(fields=["mentor_email", "status"], name="invitation_mentor"),
@@ -100,3 +120,30 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mentor_email} ↔ {self.mentee_email} ({self.status})"
+
+
+class IntentOp(models.TextChoices):
+    SELECT = "select"
+    UNMATCH = "unmatch"
+    REPAIR = "repair"
+
+
+class MatchIntent(models.Model):
+    """A change of a mentee's match in flight (matching/services/intents.py).
+
+    Written before the first of the two document updates (mentee, roster) and deleted after
+    the last, where the server has no transactions. At most one per mentee (unique), so it
+    is also the mentee's lock: a second change of the same mentee waits for it, and the
+    repair takes it before touching the pair. One older than MATCH_INTENT_LEASE_SECONDS
+    was left by a crashed process and is rolled forward or back by the repair.
+    """
+
+    op = models.CharField(max_length=10, choices=IntentOp.choices)
+    mentee_email = models.EmailField(unique=True)
+    mentor_email = models.EmailField(blank=True, default="")
+    # Set when the select forms the match of an accepted invitation (closed on roll-forward).
+    invitation_id = ObjectIdField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.mentee_email} → {self.mentor_email} ({self.created_at})"

@@ -8,6 +8,7 @@ from matching.errors import NotMatchedError, UserNotFoundError
 from matching.serializers import invitation_to_json, serialize_mentee, serialize_mentor
 from matching.services import invitations as invitation_service
 from matching.services import matches
+from matching.services.repair import repair_if_stale
 from users.models import Role
 from users.serializers import user_to_json
 from users.services import PROFILE_TYPES, update_profile
@@ -38,6 +39,8 @@ def select_mentor(request):
 
 @json_endpoint("GET", roles={Role.MENTEE})
 def get_my_mentor(request):
+    if repair_if_stale(mentee_emails=[request.user.email]):
+        request.user.refresh_from_db()
     if not request.user.isMatched or not request.user.matchedMentorEmail:
         raise NotMatchedError()
     mentor = selectors.get_user_by_email(request.user.matchedMentorEmail)
@@ -48,6 +51,8 @@ def get_my_mentor(request):
 
 @json_endpoint("GET", roles={Role.MENTOR})
 def get_my_mentees(request):
+    if repair_if_stale(mentee_emails=list(request.user.current_mentees)):
+        request.user.refresh_from_db()
     mentees = [serialize_mentee(m) for m in selectors.mentees_of(mentor=request.user)]
     return JsonResponse({"mentees": mentees, "total": len(mentees)})
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from bson import ObjectId
 from bson.errors import InvalidId
 from django.conf import settings
+from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,10 +26,11 @@ from matching.errors import (
     NotAMentorError,
     NotInvitationPartyError,
     SelfInvitationError,
+    TooManyPendingInvitationsError,
     UserNotFoundError,
 )
 from matching.models import Invitation, InvitationStatus, Response
-from matching.services.matches import select_mentor
+from matching.services.matches import require_available, select_mentor
 from users.models import Role, User, normalize_email
 
 PENDING = InvitationStatus.PENDING
@@ -63,7 +65,7 @@ def _user(email: str, role: str) -> User:
 def create_invitation(*, creator: User, mentor_email: str, mentee_email: str) -> Invitation:
     """Propose a pairing. Raises SelfInvitationError, UserNotFoundError, NotAMentorError,
     NotAMenteeError, NotInvitationPartyError, AlreadyMatchedError, BlacklistedError,
-    InvitationExistsError."""
+    MentorUnavailableError, InvitationExistsError, TooManyPendingInvitationsError."""
     if normalize_email(mentor_email) == normalize_email(mentee_email):
         raise SelfInvitationError()
     mentor = _user(mentor_email, Role.MENTOR)
@@ -74,21 +76,49 @@ def create_invitation(*, creator: User, mentor_email: str, mentee_email: str) ->
         raise AlreadyMatchedError("This mentee already has a mentor.")
     if mentor.email in mentee.blacklisted_mentors:
         raise BlacklistedError("This mentee unmatched this mentor before.")
+    require_available(mentor)
     expire_invitations()
-    if Invitation.objects.filter(
-        mentor_email=mentor.email, mentee_email=mentee.email, status=PENDING
-    ).exists():
+    if _pending_of(mentor.email, mentee.email).exists():
         raise InvitationExistsError()
     now = timezone.now()
-    return Invitation.objects.create(
-        mentor_email=mentor.email,
-        mentee_email=mentee.email,
-        created_by_email=creator.email,
-        created_at=now,
-        expires_at=now + timedelta(days=settings.INVITATION_EXPIRY_DAYS),
-        mentor_response=Response.ACCEPTED if creator.email == mentor.email else None,
-        mentee_response=Response.ACCEPTED if creator.email == mentee.email else None,
+    fields = {
+        "mentor_email": mentor.email,
+        "mentee_email": mentee.email,
+        "created_by_email": creator.email,
+        "created_at": now,
+        "expires_at": now + timedelta(days=settings.INVITATION_EXPIRY_DAYS),
+        "mentor_response": Response.ACCEPTED if creator.email == mentor.email else None,
+        "mentee_response": Response.ACCEPTED if creator.email == mentee.email else None,
+    }
+    # Bounded: each lost race means another create took a slot (or this very pair).
+    for _ in range(settings.MAX_PENDING_INVITATIONS_PER_MENTEE + 1):
+        slot = _free_slot(mentee.email)
+        try:
+            return Invitation.objects.create(mentee_slot=slot, **fields)
+        except IntegrityError:
+            # Either partial unique index: the pair's pending invitation, or the slot.
+            if _pending_of(mentor.email, mentee.email).exists():
+                raise InvitationExistsError() from None
+    raise TooManyPendingInvitationsError()
+
+
+def _pending_of(mentor_email: str, mentee_email: str):
+    return Invitation.objects.filter(
+        mentor_email=mentor_email, mentee_email=mentee_email, status=PENDING
     )
+
+
+def _free_slot(mentee_email: str) -> int:
+    """The lowest pending-invitation slot the mentee has free; raises
+    TooManyPendingInvitationsError when all MAX_PENDING_INVITATIONS_PER_MENTEE are taken."""
+    pending = Invitation.objects.filter(mentee_email=mentee_email, status=PENDING)
+    taken = set(pending.values_list("mentee_slot", flat=True))
+    if pending.count() >= settings.MAX_PENDING_INVITATIONS_PER_MENTEE:
+        raise TooManyPendingInvitationsError()
+    free = [s for s in range(settings.MAX_PENDING_INVITATIONS_PER_MENTEE) if s not in taken]
+    if not free:
+        raise TooManyPendingInvitationsError()
+    return free[0]
 
 
 def get_invitation(invitation_id: str) -> Invitation:
@@ -123,8 +153,8 @@ def _close(invitation: Invitation, status: str, **fields) -> Invitation:
 
 def respond_invitation(*, user: User, invitation_id: str, accept: bool) -> Invitation:
     """The named mentor or mentee accepts or declines. When both have accepted, the match
-    is formed exactly as select would; if a rule fails (roster full, already matched,
-    blacklisted) the invitation stays pending and the error is raised."""
+    is formed exactly as select would; if a rule fails (roster full, mentor unavailable,
+    already matched, blacklisted) the invitation stays pending and the error is raised."""
     invitation = _pending(invitation_id)
     if user.email == invitation.mentor_email:
         side = "mentor_response"
@@ -148,7 +178,9 @@ def respond_invitation(*, user: User, invitation_id: str, accept: bool) -> Invit
 def _form_match(invitation: Invitation) -> Invitation:
     mentee = User.objects.get(email=invitation.mentee_email)
     try:
-        select_mentor(mentee=mentee, mentor_email=invitation.mentor_email)
+        select_mentor(
+            mentee=mentee, mentor_email=invitation.mentor_email, invitation_id=invitation.pk
+        )
     except AlreadyMatchedError:
         # A concurrent accept of this same invitation may have formed the match already.
         mentee.refresh_from_db(fields=["matchedMentorEmail"])

@@ -1,10 +1,15 @@
-"""Forming and ending matches, race-safe without multi-document transactions.
+"""Forming and ending matches.
 
 A match lives in two documents: the mentee's (isMatched, matchedMentorEmail) and the
 mentor's roster (current_mentees). Each step is one conditional single-document update
 whose matched count is checked; when the second step fails the first is compensated.
-Rosters are never read-modify-written: the capacity check is part of the update's filter.
+Rosters are never read-modify-written: the capacity and availability checks are part of
+the update's filter. The steps run in a transaction on a replica set, else under a durable
+intent that the repair rolls forward or back after a crash (services/intents.py, repair.py).
 """
+
+import time
+from functools import partial
 
 from django.conf import settings
 from django.db import connection
@@ -14,15 +19,21 @@ from matching.errors import (
     BadConfirmationError,
     BlacklistedError,
     MentorFullError,
+    MentorUnavailableError,
     NotAMenteeError,
     NotAMentorError,
     NotYourMatchError,
     UserNotFoundError,
 )
+from matching.models import IntentOp
 from matching.selectors import get_user_by_email
+from matching.services.intents import in_transaction, intent_held, session, transactions_supported
+from matching.services.repair import repair_if_stale
 from users.models import Role, User
 
 UNMATCH_CONFIRMATION = "I would like to unmatch"
+# The seat claim's guard that the mentor takes mentees (the same rule as selectors.OPEN_MENTORS).
+AVAILABLE_MENTOR = {"is_seeking_mentee": True, "is_active": True, "deletion_requested_at": None}
 
 
 def _users():
@@ -44,81 +55,151 @@ def _counterpart(email: str, role: str) -> User:
     return user
 
 
+def _mentor_available(mentor: User) -> bool:
+    return mentor.is_seeking_mentee and mentor.is_active and mentor.deletion_requested_at is None
+
+
+def require_available(mentor: User) -> None:
+    """Raises MentorUnavailableError unless the mentor is taking mentees."""
+    if not _mentor_available(mentor):
+        raise MentorUnavailableError()
+
+
+def _claim_mentee(*, mentee: User, mentor_email: str) -> bool:
+    """Step 1 of select: mark the mentee matched, only while unmatched and not blacklisted."""
+    result = _users().update_one(
+        {"_id": mentee.pk, "isMatched": False, "blacklisted_mentors": {"$ne": mentor_email}},
+        {"$set": {"isMatched": True, "matchedMentorEmail": mentor_email}},
+        session=session(),
+    )
+    return result.modified_count == 1
+
+
+def _unclaim_mentee(*, mentee: User, mentor_email: str) -> None:
+    _users().update_one(
+        {"_id": mentee.pk, "matchedMentorEmail": mentor_email},
+        {"$set": {"isMatched": False, "matchedMentorEmail": ""}},
+        session=session(),
+    )
+
+
 def _claim_seat(*, mentor: User, mentee_email: str) -> bool:
-    """Add the mentee to the roster only while it has a free seat and lacks them."""
+    """Step 2 of select: add the mentee to the roster only while the mentor takes mentees,
+    has a free seat and lacks them."""
     result = _users().update_one(
         {
             "_id": mentor.pk,
             "role": Role.MENTOR,
-            "deletion_requested_at": None,
+            **AVAILABLE_MENTOR,
             "current_mentees": {"$ne": mentee_email},
             # The roster has no element at index MAX_MENTEES - 1, i.e. fewer than MAX.
             f"current_mentees.{settings.MAX_MENTEES - 1}": {"$exists": False},
         },
         {"$push": {"current_mentees": mentee_email}},
+        session=session(),
     )
     return result.modified_count == 1
 
 
 def _release_seat(*, mentor_email: str, mentee_email: str) -> None:
-    _users().update_one({"email": mentor_email}, {"$pull": {"current_mentees": mentee_email}})
+    _users().update_one(
+        {"email": mentor_email}, {"$pull": {"current_mentees": mentee_email}}, session=session()
+    )
 
 
-def select_mentor(*, mentee: User, mentor_email: str) -> User:
+def _fault_point() -> None:
+    """Test-only (MATCH_FAULT_PAUSE_SECONDS, 0 in deployments): hold select between its two
+    steps so a test can SIGKILL the server there."""
+    if settings.MATCH_FAULT_PAUSE_SECONDS:
+        time.sleep(settings.MATCH_FAULT_PAUSE_SECONDS)
+
+
+def _select_steps(*, mentee: User, mentor: User) -> None:
+    if not _claim_mentee(mentee=mentee, mentor_email=mentor.email):
+        mentee.refresh_from_db(fields=["isMatched", "blacklisted_mentors"])
+        raise BlacklistedError() if not mentee.isMatched else AlreadyMatchedError()
+    _fault_point()
+    if not _claim_seat(mentor=mentor, mentee_email=mentee.email):
+        # Compensation: give the mentee back, then say why the seat was refused.
+        _unclaim_mentee(mentee=mentee, mentor_email=mentor.email)
+        mentor.refresh_from_db(fields=["is_seeking_mentee", "is_active", "deletion_requested_at"])
+        raise MentorFullError() if _mentor_available(mentor) else MentorUnavailableError()
+
+
+def select_mentor(*, mentee: User, mentor_email: str, invitation_id=None) -> User:
     """Match a mentee with a mentor.
 
     Raises AlreadyMatchedError, UserNotFoundError, NotAMentorError, BlacklistedError,
-    MentorFullError. Concurrent selects never overfill a roster nor leave a mentee marked
-    matched to a mentor whose roster lacks them.
+    MentorUnavailableError, MentorFullError, MatchInProgressError. Concurrent selects never
+    overfill a roster; a crash between the two steps is repaired (services/repair.py).
+    invitation_id names the invitation whose acceptance this is (closed on roll-forward).
     """
+    repair_if_stale(mentee_emails=[mentee.email])
+    mentee.refresh_from_db(fields=["isMatched", "matchedMentorEmail", "blacklisted_mentors"])
     if mentee.isMatched:
         raise AlreadyMatchedError()
     mentor = _counterpart(mentor_email, Role.MENTOR)
     if mentor.email in mentee.blacklisted_mentors:
         raise BlacklistedError()
-    # Step 1: claim the mentee (only while unmatched and not blacklisted for this mentor).
-    claimed = _users().update_one(
-        {"_id": mentee.pk, "isMatched": False, "blacklisted_mentors": {"$ne": mentor.email}},
-        {"$set": {"isMatched": True, "matchedMentorEmail": mentor.email}},
-    )
-    if claimed.modified_count != 1:
-        mentee.refresh_from_db(fields=["isMatched", "blacklisted_mentors"])
-        raise BlacklistedError() if not mentee.isMatched else AlreadyMatchedError()
-    # Step 2: claim a seat; on failure give the mentee back (compensation).
-    if not _claim_seat(mentor=mentor, mentee_email=mentee.email):
-        _users().update_one(
-            {"_id": mentee.pk, "matchedMentorEmail": mentor.email},
-            {"$set": {"isMatched": False, "matchedMentorEmail": ""}},
-        )
-        raise MentorFullError()
+    require_available(mentor)
+    if transactions_supported():
+        in_transaction(lambda: _select_steps(mentee=mentee, mentor=mentor))
+    else:
+        with intent_held(
+            op=IntentOp.SELECT,
+            mentee_email=mentee.email,
+            mentor_email=mentor.email,
+            invitation_id=invitation_id,
+        ):
+            _select_steps(mentee=mentee, mentor=mentor)
     mentee.refresh_from_db(fields=["isMatched", "matchedMentorEmail"])
     mentor.refresh_from_db(fields=["current_mentees"])
     return mentor
 
 
-def _separate(*, mentee_pk, mentee_email: str, mentor_email: str) -> None:
-    """Unmatch a pair: mentee cleared and the mentor blacklisted for them, then the roster
-    seat released, then the pair's chat deleted (through the pair_unmatched signal)."""
-    from matching.signals import pair_unmatched
-
+def _unmatch_steps(*, mentee_pk, mentee_email: str, mentor_email: str) -> None:
     cleared = _users().update_one(
         {"_id": mentee_pk, "isMatched": True, "matchedMentorEmail": mentor_email},
         {
             "$set": {"isMatched": False, "matchedMentorEmail": ""},
             "$addToSet": {"blacklisted_mentors": mentor_email},
         },
+        session=session(),
     )
     if cleared.modified_count != 1:
         raise NotYourMatchError()
     _release_seat(mentor_email=mentor_email, mentee_email=mentee_email)
+
+
+def _notify_unmatched(*, mentee_email: str, mentor_email: str) -> None:
+    from matching.signals import pair_unmatched
+
     pair_unmatched.send(sender=User, mentee_email=mentee_email, mentor_email=mentor_email)
+
+
+def _separate(*, mentee_pk, mentee_email: str, mentor_email: str) -> None:
+    """Unmatch a pair: mentee cleared and the mentor blacklisted for them, then the roster
+    seat released, then the pair's chat deleted (through the pair_unmatched signal). A crash
+    after the intent is rolled forward by the repair (the mentee asked to leave)."""
+    steps = partial(
+        _unmatch_steps, mentee_pk=mentee_pk, mentee_email=mentee_email, mentor_email=mentor_email
+    )
+    if transactions_supported():
+        in_transaction(steps)
+        _notify_unmatched(mentee_email=mentee_email, mentor_email=mentor_email)
+        return
+    with intent_held(op=IntentOp.UNMATCH, mentee_email=mentee_email, mentor_email=mentor_email):
+        steps()
+        _notify_unmatched(mentee_email=mentee_email, mentor_email=mentor_email)
 
 
 def mentee_unmatch(*, mentee: User, mentor_email: str, confirmation: str) -> None:
     """The mentee leaves their mentor. Raises BadConfirmationError, UserNotFoundError,
-    NotAMentorError, NotYourMatchError."""
+    NotAMentorError, NotYourMatchError, MatchInProgressError."""
     require_confirmation(confirmation)
     mentor = _counterpart(mentor_email, Role.MENTOR)
+    repair_if_stale(mentee_emails=[mentee.email])
+    mentee.refresh_from_db(fields=["isMatched", "matchedMentorEmail"])
     if mentee.matchedMentorEmail != mentor.email:
         raise NotYourMatchError()
     _separate(mentee_pk=mentee.pk, mentee_email=mentee.email, mentor_email=mentor.email)
@@ -126,9 +207,12 @@ def mentee_unmatch(*, mentee: User, mentor_email: str, confirmation: str) -> Non
 
 def mentor_unmatch(*, mentor: User, mentee_email: str, confirmation: str) -> None:
     """The mentor removes a mentee from their roster. Raises BadConfirmationError,
-    UserNotFoundError, NotAMenteeError, NotYourMatchError."""
+    UserNotFoundError, NotAMenteeError, NotYourMatchError, MatchInProgressError."""
     require_confirmation(confirmation)
     mentee = _counterpart(mentee_email, Role.MENTEE)
+    if repair_if_stale(mentee_emails=[mentee.email]):
+        mentee.refresh_from_db()
+        mentor.refresh_from_db(fields=["current_mentees"])
     if mentee.email not in mentor.current_mentees or mentee.matchedMentorEmail != mentor.email:
         raise NotYourMatchError()
     _separate(mentee_pk=mentee.pk, mentee_email=mentee.email, mentor_email=mentor.email)

@@ -3,7 +3,8 @@
 import pytest
 
 from matching import services
-from matching.errors import BadConfirmationError, MentorFullError
+from matching.errors import BadConfirmationError, MentorFullError, MentorUnavailableError
+from matching.services import matches
 from users.models import User
 from users.tests.factories import MenteeFactory, MentorFactory
 
@@ -54,8 +55,37 @@ def test_capacity_follows_the_setting(settings):
     assert len(User.objects.get(pk=mentor.pk).current_mentees) == 3
 
 
-def test_a_mentor_pending_deletion_has_no_free_seat():
-    mentor = MentorFactory(deletion_requested_at="2026-01-01T00:00:00Z")
+@pytest.mark.parametrize(
+    "unavailable",
+    [
+        {"deletion_requested_at": "2026-01-01T00:00:00Z"},
+        {"is_seeking_mentee": False},
+        {"is_active": False},
+    ],
+)
+def test_select_mentor_rejects_a_mentor_not_taking_mentees(unavailable):
+    mentor = MentorFactory(**unavailable)
+    mentee = MenteeFactory()
 
-    with pytest.raises(MentorFullError):
-        services.select_mentor(mentee=MenteeFactory(), mentor_email=mentor.email)
+    with pytest.raises(MentorUnavailableError):
+        services.select_mentor(mentee=mentee, mentor_email=mentor.email)
+
+    fresh = User.objects.get(pk=mentee.pk)
+    assert (fresh.isMatched, fresh.matchedMentorEmail) == (False, "")
+    assert User.objects.get(pk=mentor.pk).current_mentees == []
+
+
+def test_seat_claim_guards_availability_when_the_mentor_leaves_after_the_check(monkeypatch):
+    mentor = MentorFactory()
+    mentee = MenteeFactory()
+
+    def leaves_now(m):
+        User.objects.filter(pk=m.pk).update(is_seeking_mentee=False)
+
+    monkeypatch.setattr(matches, "require_available", leaves_now)
+    with pytest.raises(MentorUnavailableError):
+        services.select_mentor(mentee=mentee, mentor_email=mentor.email)
+
+    fresh = User.objects.get(pk=mentee.pk)
+    assert (fresh.isMatched, fresh.matchedMentorEmail) == (False, "")
+    assert User.objects.get(pk=mentor.pk).current_mentees == []

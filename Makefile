@@ -11,6 +11,9 @@ PORT ?= 8000
 # The embedded MongoDB's virtualenv is only needed when MONGODB_URI is unset.
 ifeq ($(strip $(MONGODB_URI)),)
 DB_DEPS := $(MONGO_VENV)/.installed
+# Nothing else uses the embedded database while `make run` starts, so half-done matches
+# left by a crash are repaired however recent they are (docs/operations.md "Repair").
+REPAIR_FLAGS := --ignore-lease
 endif
 
 .PHONY: run test test-browser bench venv clean-venv lint
@@ -34,6 +37,7 @@ venv: $(VENV)/.installed $(DB_DEPS)
 run: venv
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) -m config.embedded_mongo run --data-dir var/mongo -- \
 		sh -c '$(PY) manage.py migrate --noinput && \
+		$(PY) manage.py repair_matches $(REPAIR_FLAGS) && \
 		$(PY) manage.py seed_demo --if-empty && \
 		$(PY) manage.py recalculate_all_scores --if-empty && \
 		exec $(PY) manage.py runserver --noreload $(HOST):$(PORT)'

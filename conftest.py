@@ -1,6 +1,7 @@
 """Shared fixtures: a JSON API client, and a mentee/mentor/admin with their tokens."""
 
 import json
+import uuid
 
 import pytest
 from django.test import Client
@@ -57,3 +58,11 @@ def mentor(db):
 @pytest.fixture
 def admin_user(db):
     return AdminFactory()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(settings):
+    """Every test starts with no rate-limit counters or lockouts: a key prefix of its own
+    is a fresh namespace in the shared store, without touching the database (a test that
+    needs none stays without)."""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -18,7 +17,14 @@ from users.errors import (
     InvalidPasswordError,
     NotPendingDeletionError,
 )
-from users.models import PROFILE_TEXT_MAX, Role, User, normalize_email
+from users.models import (
+    PROFILE_TEXT_MAX,
+    EmailRuleError,
+    Role,
+    User,
+    clean_email,
+    normalize_email,
+)
 from users.signals import user_purged
 
 SELF_SERVICE_ROLES = (Role.MENTEE, Role.MENTOR)
@@ -26,12 +32,10 @@ NAME_MAX = 150
 
 
 def _clean_email(email: str) -> str:
-    email = normalize_email(email)
     try:
-        validate_email(email)
-    except ValidationError:
-        raise ValidationFailedError("Enter a valid email address.") from None
-    return email
+        return clean_email(email)
+    except EmailRuleError as exc:
+        raise InvalidFieldError(f"email: {exc}") from None
 
 
 def register_user(

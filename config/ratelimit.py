@@ -33,7 +33,8 @@ def limit(group: str, value: str, rate: str | None) -> None:
         None, group=group, key=lambda _group, _request: value, rate=rate, increment=True
     )
     if usage is not None and usage["should_limit"]:
-        raise RateLimitedError(retry_after=usage["time_left"])
+        # time_left is until the window's last second, which still counts in it.
+        raise RateLimitedError(retry_after=usage["time_left"] + 1)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,13 @@
 """Limits on sign-in and registration (docs/operations.md "Limits")."""
 
+import os
+import subprocess
+import sys
 from http import HTTPStatus
+from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from users.models import User
 from users.tests.factories import DEFAULT_PASSWORD, MenteeFactory
@@ -129,3 +134,47 @@ def test_default_limits_leave_a_real_user_alone(api):
     assert _register(api, "someone@example.edu").status_code == HTTPStatus.CREATED
     for _ in range(20):
         assert _login(api, user.email, DEFAULT_PASSWORD).status_code == HTTPStatus.OK
+
+
+SIGN_IN_ELSEWHERE = """
+import os, django
+django.setup()
+from django.conf import settings
+from django.db import connections
+from django.test import Client
+connections["default"].settings_dict["NAME"] = os.environ["LIMITS_DB_NAME"]
+settings.RATELIMIT_CACHE_PREFIX = os.environ["LIMITS_PREFIX"]
+client = Client(HTTP_HOST="localhost")
+for _ in range(10):
+    response = client.post(
+        "/auth/login/",
+        {"email": os.environ["LIMITS_EMAIL"], "password": "wrong-password-1"},
+        content_type="application/json",
+    )
+    assert response.status_code == 401, response.content
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lockout_is_shared_by_every_process(api, settings):
+    """Another process (as another gunicorn worker would) fails ten times: this one is
+    locked too, because the counters are in the database."""
+    user = MenteeFactory()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        "LIMITS_DB_NAME": connection.settings_dict["NAME"],
+        "LIMITS_PREFIX": settings.RATELIMIT_CACHE_PREFIX,
+        "LIMITS_EMAIL": user.email,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", SIGN_IN_ELSEWHERE],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+    _assert_rate_limited(_login(api, user.email, DEFAULT_PASSWORD))

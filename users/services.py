@@ -78,6 +78,30 @@ def login_user(*, email: str, password: str) -> tuple[User, dict[str, str]]:
     return user, tokens.issue_tokens(user)
 
 
+def emails_to_review() -> list[tuple[str, str]]:
+    """Stored addresses that break today's email rules or are not in their one stored
+    form (accounts made before the rules), as (email, problem); changes nothing.
+
+    Such an account may be a second spelling of another's mailbox ("idn@exämple.edu"
+    beside "idn@xn--exmple-cua.edu") or a look-alike ("admın@…"): an administrator
+    decides, since an email is referenced by rosters, invitations and messages.
+    """
+    stored = list(User.objects.order_by("pk").values_list("email", flat=True))
+    taken = set(stored)
+    found = []
+    for email in stored:
+        try:
+            clean = clean_email(email)
+        except EmailRuleError as exc:
+            found.append((email, f"breaks the email rules: {exc}"))
+            continue
+        if clean in taken and clean != email:
+            found.append((email, f"another spelling of the account {clean}"))
+        elif clean != email:
+            found.append((email, f"not in its stored form {clean}"))
+    return found
+
+
 def request_account_deletion(*, user: User) -> User:
     """Mark the account pending deletion (idempotent: the first request's date stands)."""
     User.objects.filter(pk=user.pk, deletion_requested_at=None).update(

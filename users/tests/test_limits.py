@@ -178,3 +178,30 @@ def test_the_lockout_is_shared_by_every_process(api, settings):
     assert done.returncode == 0, done.stderr
 
     _assert_rate_limited(_login(api, user.email, DEFAULT_PASSWORD))
+
+
+def test_unknown_emails_cost_one_password_hash_like_wrong_passwords(api, monkeypatch):
+    """Equal work, not a timing measurement: both paths hash the password exactly once,
+    and a locked-out sign-in hashes nothing, known account or not."""
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher = type(get_hasher())
+    hashed = []
+    original = hasher.encode
+    monkeypatch.setattr(
+        hasher, "encode", lambda self, *a, **kw: hashed.append(1) or original(self, *a, **kw)
+    )
+    user = MenteeFactory()
+
+    costs = {}
+    for email in (user.email, "nobody@example.edu"):
+        hashed.clear()
+        _fail(api, email, 1)
+        costs[email] = len(hashed)
+    assert costs == {user.email: 1, "nobody@example.edu": 1}
+
+    for email in (user.email, "nobody@example.edu"):
+        _fail(api, email, 9)
+        hashed.clear()
+        _assert_rate_limited(_login(api, email, DEFAULT_PASSWORD))
+        assert hashed == []

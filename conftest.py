@@ -1,6 +1,8 @@
 """Shared fixtures: a JSON API client, and a mentee/mentor/admin with their tokens."""
 
 import json
+import time
+import uuid
 
 import pytest
 from django.test import Client
@@ -57,3 +59,37 @@ def mentor(db):
 @pytest.fixture
 def admin_user(db):
     return AdminFactory()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(settings):
+    """Every test starts with no rate-limit counters or lockouts: a key prefix of its own
+    is a fresh namespace in the shared store, without touching the database (a test that
+    needs none stays without)."""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
+
+
+class FrozenClock:
+    """A clock for the limits that stands still until a test moves it."""
+
+    def __init__(self):
+        self.now = float(int(time.time()))
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def limits_clock(monkeypatch):
+    """Freeze the clock the rate limits read (django-ratelimit's windows and the lockouts)."""
+    import django_ratelimit.core
+
+    import config.ratelimit
+
+    clock = FrozenClock()
+    monkeypatch.setattr(django_ratelimit.core, "time", clock)
+    monkeypatch.setattr(config.ratelimit, "time", clock)
+    return clock

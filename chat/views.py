@@ -2,10 +2,12 @@
 
 from http import HTTPStatus
 
+from django.conf import settings
 from django.http import JsonResponse
 
 from chat import services
 from chat.serializers import message_to_json
+from config import ratelimit
 from config.errors import InvalidFieldError, MissingFieldError, ValidationFailedError
 from config.http import json_endpoint, query_param, read_json
 
@@ -43,6 +45,7 @@ def _limit(request) -> int:
 def messages(request):
     if request.method == "POST":
         body = read_json(request, required={"to": str, "body": str})
+        ratelimit.limit("chat-send", str(request.user.pk), settings.CHAT_SENDS_PER_USER)
         message = services.send_message(sender=request.user, to=body["to"], body=body["body"])
         return JsonResponse({"message": message_to_json(message)}, status=HTTPStatus.CREATED)
     other = query_param(request, "with")

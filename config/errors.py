@@ -60,6 +60,13 @@ class PayloadTooLargeError(MatchingError):
     status, code, message = 413, "payload_too_large", "The request body is larger than 1 MiB."
 
 
+class RateLimitedError(MatchingError):
+    """Too many attempts or requests (config/ratelimit.py); always carries Retry-After."""
+
+    status, code, message = 429, "rate_limited", "Too many attempts; try again later."
+    retry_after = 60  # a fallback: the limits raise it with the seconds their window has left
+
+
 class AccountPendingDeletionError(ForbiddenError):
     code = "account_pending_deletion"
     message = "This account is pending deletion. Restore it with POST /users/me/restore/."

@@ -1,6 +1,8 @@
 """Settings, all read from environment variables (see .env.example)."""
 
+import ipaddress
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -166,3 +168,42 @@ MAX_PENDING_INVITATIONS_PER_MENTEE = env_int("MAX_PENDING_INVITATIONS_PER_MENTEE
 # Test-only fault point: select sleeps this long between claiming the mentee and the seat,
 # so a test can SIGKILL the server between the two steps. 0 (off) in any real deployment.
 MATCH_FAULT_PAUSE_SECONDS = env_int("MATCH_FAULT_PAUSE_SECONDS", 0)
+
+# --- Limits (docs/operations.md "Limits"): config/ratelimit.py over django-ratelimit ---
+# Counters live in MongoDB (config/cache.py) so that every worker process shares them.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "limits": {"BACKEND": "config.cache.MongoCache", "LOCATION": "rate_limits"},
+}
+RATELIMIT_USE_CACHE = "limits"
+RATELIMIT_CACHE_PREFIX = "rl:"
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A rate such as "10/15m" (count / period in s, m, h or d, e.g. 15m); "off" disables."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw == "off":
+        return None
+    if not re.fullmatch(r"[1-9][0-9]*/([1-9][0-9]*)?[smhd]", raw):
+        raise ImproperlyConfigured(f'{name} must be a rate like "10/15m" or "off", got {raw!r}.')
+    return raw
+
+
+# Failed sign-ins: reaching the rate locks the account (or the address) for the period.
+LOGIN_FAILURES_PER_ACCOUNT = env_rate("LOGIN_FAILURES_PER_ACCOUNT", "10/15m")
+LOGIN_FAILURES_PER_ADDRESS = env_rate("LOGIN_FAILURES_PER_ADDRESS", "100/15m")
+REGISTRATIONS_PER_ADDRESS = env_rate("REGISTRATIONS_PER_ADDRESS", "20/h")
+INVITATION_CREATES_PER_USER = env_rate("INVITATION_CREATES_PER_USER", "10/h")
+CHAT_SENDS_PER_USER = env_rate("CHAT_SENDS_PER_USER", "30/m")
+# Proxies (addresses or networks) whose X-Forwarded-For is believed. Empty: the socket's
+# peer is the client, so behind a proxy every client shares the proxy's address.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list IP addresses or networks, got {_proxy!r}."
+        ) from None

@@ -1,7 +1,9 @@
 """Matching endpoints (API.md "Matching") and the profile update."""
 
+from django.conf import settings
 from django.http import JsonResponse
 
+from config import ratelimit
 from config.http import json_endpoint, read_json
 from matching import selectors
 from matching.errors import NotMatchedError, UserNotFoundError
@@ -87,6 +89,8 @@ def update_profile_view(request):
 def invitations(request):
     if request.method == "POST":
         body = read_json(request, required={"mentor_email": str, "mentee_email": str})
+        user_key = str(request.user.pk)
+        ratelimit.limit("invitation-create", user_key, settings.INVITATION_CREATES_PER_USER)
         invitation = invitation_service.create_invitation(
             creator=request.user,
             mentor_email=body["mentor_email"],

@@ -1,5 +1,6 @@
 """The User (profile, role, matching state) and its refresh-token sessions."""
 
+import email_validator
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -32,9 +33,42 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **fields)
 
 
+class EmailRuleError(ValueError):
+    """An address that breaks the email rules (syntax, length, non-ASCII local part)."""
+
+
+# ASCII letters only: str.lower() would turn the Kelvin sign "\u212a" into "k" and so give a
+# look-alike address another account's spelling.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def clean_email(email: str) -> str:
+    """The one stored form of an address, or EmailRuleError (docs/api.md "Emails").
+
+    email-validator checks the syntax and the lengths (local part <= 64, whole <= 254,
+    strict=True), refuses non-ASCII local parts (allow_smtputf8=False: so no look-alikes
+    such as "admın" or "ſam"), and maps the domain through IDNA (UTS #46); the address is
+    kept with its ASCII (punycode) domain, lower-cased, so "exämple" and "xn--exmple-cua"
+    are one mailbox and stored addresses stay plain ASCII.
+    """
+    try:
+        valid = email_validator.validate_email(
+            email.strip(), allow_smtputf8=False, strict=True, check_deliverability=False
+        )
+    except email_validator.EmailNotValidError as exc:
+        raise EmailRuleError(str(exc)) from None
+    return valid.ascii_email.translate(_ASCII_LOWER)
+
+
 def normalize_email(email: str) -> str:
-    """Emails are case-insensitive: stored and compared stripped and lower-cased."""
-    return (email or "").strip().lower()
+    """The stored form of an address, for lookups: never raises. An address that breaks
+    the rules is only stripped and ASCII-lower-cased, so it matches nothing stored since
+    the rules hold (and still matches what was stored before them)."""
+    email = email or ""
+    try:
+        return clean_email(email)
+    except EmailRuleError:
+        return email.strip().translate(_ASCII_LOWER)
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -18,7 +17,14 @@ from users.errors import (
     InvalidPasswordError,
     NotPendingDeletionError,
 )
-from users.models import PROFILE_TEXT_MAX, Role, User, normalize_email
+from users.models import (
+    PROFILE_TEXT_MAX,
+    EmailRuleError,
+    Role,
+    User,
+    clean_email,
+    normalize_email,
+)
 from users.signals import user_purged
 
 SELF_SERVICE_ROLES = (Role.MENTEE, Role.MENTOR)
@@ -26,12 +32,10 @@ NAME_MAX = 150
 
 
 def _clean_email(email: str) -> str:
-    email = normalize_email(email)
     try:
-        validate_email(email)
-    except ValidationError:
-        raise ValidationFailedError("Enter a valid email address.") from None
-    return email
+        return clean_email(email)
+    except EmailRuleError as exc:
+        raise InvalidFieldError(f"email: {exc}") from None
 
 
 def register_user(
@@ -72,6 +76,30 @@ def login_user(*, email: str, password: str) -> tuple[User, dict[str, str]]:
     if not user.check_password(password):
         raise InvalidCredentialsError()
     return user, tokens.issue_tokens(user)
+
+
+def emails_to_review() -> list[tuple[str, str]]:
+    """Stored addresses that break today's email rules or are not in their one stored
+    form (accounts made before the rules), as (email, problem); changes nothing.
+
+    Such an account may be a second spelling of another's mailbox ("idn@exämple.edu"
+    beside "idn@xn--exmple-cua.edu") or a look-alike ("admın@…"): an administrator
+    decides, since an email is referenced by rosters, invitations and messages.
+    """
+    stored = list(User.objects.order_by("pk").values_list("email", flat=True))
+    taken = set(stored)
+    found = []
+    for email in stored:
+        try:
+            clean = clean_email(email)
+        except EmailRuleError as exc:
+            found.append((email, f"breaks the email rules: {exc}"))
+            continue
+        if clean in taken and clean != email:
+            found.append((email, f"another spelling of the account {clean}"))
+        elif clean != email:
+            found.append((email, f"not in its stored form {clean}"))
+    return found
 
 
 def request_account_deletion(*, user: User) -> User:

@@ -2,10 +2,14 @@
 
 from http import HTTPStatus
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 
+from config import ratelimit
 from config.http import json_endpoint, read_json
 from users import services, tokens
+from users.errors import InvalidCredentialsError
+from users.models import normalize_email
 from users.serializers import deletion_scheduled_for, iso, user_to_json
 
 
@@ -20,6 +24,8 @@ def register(request):
         required={"email": str, "password": str, "role": str},
         optional={"firstName": str, "lastName": str},
     )
+    address = ratelimit.client_address(request)
+    ratelimit.limit("register", address, settings.REGISTRATIONS_PER_ADDRESS)
     user, pair = services.register_user(
         email=body["email"],
         password=body["password"],
@@ -33,7 +39,16 @@ def register(request):
 @json_endpoint("POST", auth=False)
 def login(request):
     body = read_json(request, required={"email": str, "password": str})
-    user, pair = services.login_user(email=body["email"], password=body["password"])
+    # Keyed by the normalised address whether or not it has an account: the lockout
+    # answers the same for both, so it reveals nothing about which emails exist.
+    account = normalize_email(body["email"])
+    address = ratelimit.client_address(request)
+    with ratelimit.lockouts(
+        ratelimit.Lockout("login-account", account, settings.LOGIN_FAILURES_PER_ACCOUNT),
+        ratelimit.Lockout("login-address", address, settings.LOGIN_FAILURES_PER_ADDRESS),
+        failure=InvalidCredentialsError,
+    ):
+        user, pair = services.login_user(email=body["email"], password=body["password"])
     return JsonResponse(_session_payload(user, pair))
 
 

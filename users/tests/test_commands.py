@@ -62,3 +62,24 @@ def test_purge_deletes_only_accounts_past_their_grace_period(settings):
     assert RefreshToken.objects.count() == 0
     assert seen == [old.email]
     assert out.getvalue().splitlines()[-1] == "1 account(s) purged."
+
+
+def test_check_emails_lists_accounts_made_before_the_email_rules():
+    kept = MenteeFactory(email="idn@xn--exmple-cua.edu")
+    legacy = {
+        "idn@exämple.edu": "another spelling of the account idn@xn--exmple-cua.edu",
+        "admın@example.edu": "breaks the email rules",
+        "ok@bücher.edu": "not in its stored form ok@xn--bcher-kva.edu",
+    }
+    for email in legacy:
+        User.objects.filter(pk=MenteeFactory().pk).update(email=email)  # save() would clean it
+    out = StringIO()
+
+    call_command("check_emails", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 4 and "3 account email(s) to review" in lines[-1]
+    for email, problem in legacy.items():
+        assert any(line.startswith(f"{email}: {problem}") for line in lines), email
+    assert not any(line.startswith(f"{kept.email}:") for line in lines)
+    assert User.objects.filter(email="admın@example.edu").exists()  # nothing changed

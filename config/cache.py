@@ -1,0 +1,124 @@
+"""A Django cache backend over a MongoDB collection: the store the rate limits share.
+
+The limits (config/ratelimit.py) must count across every gunicorn worker and every host,
+so their counters live in the database itself: django-mongodb-backend 5.2.4 ships no cache
+backend, and Django's memory cache is private to one process. It uses the connection of a
+Django database alias (OPTIONS["DATABASE"], default "default"), so it follows MONGODB_URI.
+
+One document per key: {_id: key, v: int} or {_id: key, p: pickled bytes}, and expires_at.
+Reads ignore expired entries; a TTL index on expires_at lets the server delete them (its
+monitor runs about once a minute). What django-ratelimit relies on is atomic on one
+document: add (an upsert that only replaces an expired entry, so a live one makes the
+insert fail on the unique _id) and incr ($inc on a live entry).
+"""
+
+import pickle
+import time
+from datetime import UTC, datetime
+
+from bson import Binary
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.db import connections
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+# timeout=None means "never expires"; a date the TTL monitor will not reach.
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+_INT64 = range(-(2**63), 2**63)
+
+
+class MongoCache(BaseCache):
+    def __init__(self, location, params):
+        super().__init__(params)
+        self._collection_name = location or "django_cache"
+        self._alias = params.get("OPTIONS", {}).get("DATABASE", "default")
+        self._indexed: set[str] = set()  # databases whose TTL index this instance ensured
+
+    @property
+    def _collection(self):
+        database = connections[self._alias].database
+        collection = database[self._collection_name]
+        if database.name not in self._indexed:
+            collection.create_index("expires_at", expireAfterSeconds=0)
+            self._indexed.add(database.name)
+        return collection
+
+    def _expires_at(self, timeout) -> datetime:
+        seconds = self.get_backend_timeout(timeout)
+        if seconds is None:
+            return NEVER
+        return datetime.fromtimestamp(seconds, UTC)
+
+    def get_backend_timeout(self, timeout=DEFAULT_TIMEOUT):
+        """An absolute Unix time (or None for never), as the database and file caches do."""
+        if timeout is DEFAULT_TIMEOUT:
+            timeout = self.default_timeout
+        if timeout is None:
+            return None
+        return time.time() + timeout
+
+    def _document(self, value, timeout) -> dict:
+        # Integers are stored as such so that incr is one $inc; anything else is pickled.
+        if type(value) is int and value in _INT64:
+            stored = {"v": value}
+        else:
+            stored = {"p": Binary(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))}
+        return {**stored, "expires_at": self._expires_at(timeout)}
+
+    @staticmethod
+    def _value(document):
+        if "v" in document:
+            return document["v"]
+        return pickle.loads(document["p"])
+
+    @staticmethod
+    def _live(key: str) -> dict:
+        return {"_id": key, "expires_at": {"$gt": datetime.now(UTC)}}
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        expired = {"_id": key, "expires_at": {"$lte": datetime.now(UTC)}}
+        try:
+            self._collection.replace_one(expired, self._document(value, timeout), upsert=True)
+        except DuplicateKeyError:
+            return False  # a live entry holds the key
+        return True
+
+    def get(self, key, default=None, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        document = self._collection.find_one(self._live(key))
+        return default if document is None else self._value(document)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        self._collection.replace_one({"_id": key}, self._document(value, timeout), upsert=True)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        result = self._collection.update_one(
+            self._live(key), {"$set": {"expires_at": self._expires_at(timeout)}}
+        )
+        return result.matched_count == 1
+
+    def incr(self, key, delta=1, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        document = self._collection.find_one_and_update(
+            {**self._live(key), "v": {"$exists": True}},
+            {"$inc": {"v": delta}},
+            projection={"v": True},
+            return_document=ReturnDocument.AFTER,
+        )
+        if document is None:
+            raise ValueError(f"Key '{key}' not found or not an integer.")
+        return document["v"]
+
+    def delete(self, key, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        return self._collection.delete_one({"_id": key}).deleted_count == 1
+
+    def has_key(self, key, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        return self._collection.count_documents(self._live(key), limit=1) == 1
+
+    def clear(self):
+        self._collection.delete_many({})

@@ -49,11 +49,17 @@ def clean_email(email: str) -> str:
     strict=True), refuses non-ASCII local parts (allow_smtputf8=False: so no look-alikes
     such as "admın" or "ſam"), and maps the domain through IDNA (UTS #46); the address is
     kept with its ASCII (punycode) domain, lower-cased, so "exämple" and "xn--exmple-cua"
-    are one mailbox and stored addresses stay plain ASCII.
+    are one mailbox and stored addresses stay plain ASCII. Special-use domains (.local,
+    localhost, .invalid, ...) are refused, except .test (test_environment=True), which
+    staging cohorts use.
     """
     try:
         valid = email_validator.validate_email(
-            email.strip(), allow_smtputf8=False, strict=True, check_deliverability=False
+            email.strip(),
+            allow_smtputf8=False,
+            strict=True,
+            check_deliverability=False,
+            test_environment=True,
         )
     except email_validator.EmailNotValidError as exc:
         raise EmailRuleError(str(exc)) from None

@@ -115,12 +115,15 @@ WSGI_APPLICATION = "config.wsgi.application"
 # Database timeouts: when the database dies, requests answer a JSON 503 database_unavailable
 # within a few seconds instead of hanging (docs/operations.md, "When the database dies").
 # Keyword options, so they override the same options in MONGODB_URI.
-# - server selection: how long an operation waits for a reachable server (refused
-#   connections, no primary);
-# - connect: the TCP connect plus handshake of a new connection, and the monitor's
-#   heartbeats (a black-holed server is noticed after this long);
-# - socket: how long one round trip (one query, one getMore, one bulk_write batch) may wait
-#   for its answer; it bounds each operation, not a whole management command. 0 = no limit.
+# - MONGODB_TIMEOUT_MS (pymongo's timeoutMS, "client-side operation timeout"): the whole of
+#   one operation (one query, one insert, one bulk_write call): server selection, waiting for
+#   a pooled connection, connecting, the round trips and the driver's one retry. It bounds
+#   each operation, not a request or a management command (see operations.md for long
+#   commands). 0 turns it off, leaving the three below.
+# - server selection: how long an operation waits for a reachable server;
+# - connect: TCP connect plus handshake of a new connection, and the monitor's heartbeats;
+# - socket: one round trip, only when MONGODB_TIMEOUT_MS is 0 (0 = no limit).
+MONGODB_TIMEOUT_MS = env_int("MONGODB_TIMEOUT_MS", 5000)
 MONGODB_SERVER_SELECTION_TIMEOUT_MS = env_int(
     "MONGODB_SERVER_SELECTION_TIMEOUT_MS", 3000, minimum=1
 )
@@ -139,6 +142,8 @@ DATABASES = {
             "serverSelectionTimeoutMS": MONGODB_SERVER_SELECTION_TIMEOUT_MS,
             "connectTimeoutMS": MONGODB_CONNECT_TIMEOUT_MS,
             "socketTimeoutMS": MONGODB_SOCKET_TIMEOUT_MS,
+            # Left out at 0: pymongo reads timeoutMS=0 as "no limit", not "off".
+            **({"timeoutMS": MONGODB_TIMEOUT_MS} if MONGODB_TIMEOUT_MS else {}),
         },
     },
 }

@@ -221,7 +221,7 @@ def _fail_every_query(monkeypatch, error):
     ("method", "path", "body"),
     [
         ("GET", "/users/me/", None),
-        ("PUT", "/matching/profile/", {"bio": "x"}),
+        ("PUT", "/matching/profile/", {"goals": "x"}),
         ("POST", "/auth/login/", {"email": "a@b.edu", "password": "long-enough-pass"}),
         ("GET", "/health/ready/", None),
         ("GET", "/health/", None),

@@ -67,8 +67,8 @@ class PayloadTooLargeError(MatchingError):
 class DatabaseUnavailableError(MatchingError):
     status, code = 503, "database_unavailable"
     message = "The database is unavailable; try again shortly."
-    # About one server-selection timeout plus a heartbeat: long enough that a client does
-    # not hammer a dead database, short enough that it notices the recovery.
+    # About one operation timeout (MONGODB_TIMEOUT_MS, 5 s): long enough that clients do not
+    # hammer a dead database, short enough that they notice the recovery.
     retry_after = 5
 
 
@@ -178,14 +178,24 @@ def _as_json(response) -> JsonResponse:
     if status >= 500:
         replacement = internal_error_response()
         replacement.status_code = status
-    else:
-        code = _CODES_BY_STATUS.get(status, "bad_request")
-        phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
-        replacement = JsonResponse({"error": f"{phrase}.", "code": code}, status=status)
-    for header in ("Allow", "Retry-After", "WWW-Authenticate"):
-        if header in response:
-            replacement[header] = response[header]
-    return replacement
+        return replacement
+    try:
+        message = f"{HTTPStatus(status).phrase}."
+    except ValueError:
+        message = "Bad request."
+    code = _CODES_BY_STATUS.get(status, "bad_request")
+    return JsonResponse({"error": message, "code": code}, status=status)
+
+
+def _replace(old, new):
+    """new, with the headers (security headers, Allow, Vary, ...) and cookies that the
+    middlewares below put on old: only the body and its type change."""
+    for header, value in old.items():
+        if header.lower() not in ("content-type", "content-length") and header not in new:
+            new[header] = value
+    new.cookies = old.cookies
+    new["Content-Length"] = str(len(new.content))
+    return new
 
 
 class ErrorMiddleware:
@@ -209,11 +219,11 @@ class ErrorMiddleware:
         uncaught = getattr(request, "_uncaught_exception", None)
         if uncaught is not None and response.status_code >= 500:
             error = database_error(uncaught)
-            response = error_response(error) if error else internal_error_response()
-            _set_length(response)
+            response = _replace(
+                response, error_response(error) if error else internal_error_response()
+            )
         elif response.status_code >= 400 and not _is_json(response) and not response.streaming:
-            response = _as_json(response)
-            _set_length(response)
+            response = _replace(response, _as_json(response))
         if response.status_code in _NO_BODY_STATUSES:
             response.content = b""
             for header in ("Content-Type", "Content-Length"):
@@ -221,7 +231,7 @@ class ErrorMiddleware:
                     del response[header]
         elif request.method == "HEAD" and not response.streaming:
             if "Content-Length" not in response:
-                _set_length(response)
+                response["Content-Length"] = str(len(response.content))
             response.content = b""
         return response
 
@@ -230,9 +240,6 @@ class ErrorMiddleware:
         if error is None:
             return None  # unknown: Django logs it, __call__ above answers JSON 500
         if isinstance(error, DatabaseUnavailableError):
-            logger.warning("Database unavailable (%s): %s", type(exc).__name__, exc)
+            cause = exc.__cause__ or exc  # the pymongo error, not the backend's wrapper
+            logger.warning("Database unavailable (%s): %s", type(cause).__name__, cause)
         return error_response(error)
-
-
-def _set_length(response) -> None:
-    response["Content-Length"] = str(len(response.content))

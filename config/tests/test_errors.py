@@ -284,6 +284,10 @@ def test_a_database_failure_in_a_middleware_is_json_503(debug):
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response.json()["code"] == "database_unavailable"
     assert response["Retry-After"] == "5"
+    # Only the body changed: the headers of the middlewares below are kept.
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Content-Length"] == str(len(response.content))
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])

@@ -116,11 +116,11 @@ WSGI_APPLICATION = "config.wsgi.application"
 # within a few seconds instead of hanging (docs/operations.md, "When the database dies").
 # Keyword options, so they override the same options in MONGODB_URI.
 # - MONGODB_TIMEOUT_MS (pymongo's timeoutMS, "client-side operation timeout"): the whole of
-#   one operation (one query, one insert, one bulk_write call): server selection, waiting for
-#   a pooled connection, connecting, the round trips and the driver's one retry. It bounds
+#   one operation (a query, each later batch of its cursor, an insert, one bulk_write call):
+#   server selection, waiting for a pooled connection, connecting, round trips, retries. It bounds
 #   each operation, not a request or a management command (see operations.md for long
 #   commands). 0 turns it off, leaving the three below.
-# - server selection: how long an operation waits for a reachable server;
+# - server selection: waiting for a reachable server, only when MONGODB_TIMEOUT_MS is 0;
 # - connect: TCP connect plus handshake of a new connection, and the monitor's heartbeats;
 # - socket: one round trip, only when MONGODB_TIMEOUT_MS is 0 (0 = no limit).
 MONGODB_TIMEOUT_MS = env_int("MONGODB_TIMEOUT_MS", 5000)

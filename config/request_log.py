@@ -15,6 +15,8 @@ import re
 import time
 import uuid
 
+from django.utils.functional import SimpleLazyObject, empty
+
 logger = logging.getLogger("config.requests")
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -33,6 +35,11 @@ def _user_id(request) -> str:
     # json_endpoint sets request.user to the authenticated User; the admin's session user
     # comes from AuthenticationMiddleware. Anything else is anonymous.
     user = getattr(request, "user", None)
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        # Never loaded by the request (or its loading failed): loading it here would query
+        # the database after the response was made, outside every error handler, and with
+        # the database down turn the JSON 503 into Django's 500 page.
+        return "-"
     if user is not None and getattr(user, "is_authenticated", False):
         return str(user.pk)
     return "-"

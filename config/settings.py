@@ -79,6 +79,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so it times everything and logs the status the client gets (config/request_log.py).
     "config.request_log.RequestLogMiddleware",
+    # Second, right inside the request log: its process_exception renders the views' errors,
+    # and its __call__ turns what the middlewares below it let through (a database failure in
+    # the admin's session or auth middleware, a bug, Django's HTML pages) into JSON.
+    "config.errors.ErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,7 +90,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.errors.ErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,12 +114,39 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Database timeouts: when the database dies, requests answer a JSON 503 database_unavailable
+# within a few seconds instead of hanging (docs/operations.md, "When the database dies").
+# Keyword options, so they override the same options in MONGODB_URI.
+# - MONGODB_TIMEOUT_MS (pymongo's timeoutMS, "client-side operation timeout"): the whole of
+#   one operation (a query, each later batch of its cursor, an insert, one bulk_write call):
+#   server selection, waiting for a pooled connection, connecting, round trips, retries. It bounds
+#   each operation, not a request or a management command (see operations.md for long
+#   commands). 0 turns it off, leaving the three below.
+# - server selection: waiting for a reachable server, only when MONGODB_TIMEOUT_MS is 0;
+# - connect: TCP connect plus handshake of a new connection, and the monitor's heartbeats;
+# - socket: one round trip, only when MONGODB_TIMEOUT_MS is 0 (0 = no limit).
+MONGODB_TIMEOUT_MS = env_int("MONGODB_TIMEOUT_MS", 5000)
+MONGODB_SERVER_SELECTION_TIMEOUT_MS = env_int(
+    "MONGODB_SERVER_SELECTION_TIMEOUT_MS", 3000, minimum=1
+)
+MONGODB_CONNECT_TIMEOUT_MS = env_int("MONGODB_CONNECT_TIMEOUT_MS", 3000, minimum=1)
+MONGODB_SOCKET_TIMEOUT_MS = env_int("MONGODB_SOCKET_TIMEOUT_MS", 5000)
+# /health/ready/ (and /health/): the whole ping, server selection included.
+HEALTH_DB_TIMEOUT_MS = env_int("HEALTH_DB_TIMEOUT_MS", 1000, minimum=1)
+
 DATABASES = {
     "default": {
         "ENGINE": "django_mongodb_backend",
         # The whole connection string (hosts, replica set, credentials, TLS) goes in HOST.
         "HOST": env_str("MONGODB_URI", "mongodb://127.0.0.1:27017/"),
         "NAME": env_str("MONGODB_NAME", "mentor_match"),
+        "OPTIONS": {
+            "serverSelectionTimeoutMS": MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+            "connectTimeoutMS": MONGODB_CONNECT_TIMEOUT_MS,
+            "socketTimeoutMS": MONGODB_SOCKET_TIMEOUT_MS,
+            # Left out at 0: pymongo reads timeoutMS=0 as "no limit", not "off".
+            **({"timeoutMS": MONGODB_TIMEOUT_MS} if MONGODB_TIMEOUT_MS else {}),
+        },
     },
 }
 DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
@@ -137,6 +167,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "users.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
 ]
+
+# CSRF guards only the admin's session-cookie forms (the API takes bearer tokens and its
+# views are csrf_exempt); a failure there still answers JSON.
+CSRF_FAILURE_VIEW = "config.urls.csrf_failure"
 
 # Request bodies over 1 MiB are answered with 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

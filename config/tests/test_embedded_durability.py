@@ -14,7 +14,7 @@ from bson import Decimal128, ObjectId
 from pymongo import ASCENDING, MongoClient
 from pymongo.errors import DuplicateKeyError
 
-from config.embedded_mongo import REPO, EmbeddedMongo, journal_dir
+from config.embedded_mongo import REPO, EmbeddedMongo, journal_dir, scan_segment
 
 WRITERS = 4
 WRITES_PER_WRITER = 50
@@ -139,8 +139,11 @@ def test_torn_journal_tail_is_ignored(tmp_path):
         client.app.docs.insert_many([{"_id": i, "v": i} for i in range(10)])
         _kill(first)
     (segment,) = journal_dir(data_dir).glob("*.log")
-    with segment.open("ab") as handle:
+    _, valid, torn = scan_segment(segment.read_bytes())
+    assert valid > 0 and not torn
+    with segment.open("r+b") as handle:
         # A record whose header promises more bytes than were written before the crash.
+        handle.seek(valid)
         handle.write(b"\xff\x00\x00\x00\x12\x34\x56\x78partial")
     with EmbeddedMongo(data_dir) as second, MongoClient(second.uri) as client:
         assert [doc["_id"] for doc in client.app.docs.find(sort=[("_id", 1)])] == list(range(10))

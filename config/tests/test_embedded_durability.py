@@ -253,3 +253,34 @@ def test_launcher_gives_up_on_a_database_that_keeps_dying(tmp_path):
     assert launcher.returncode == 1
     assert "GIVING UP" in stderr and "times within" in stderr
     assert not stop.exists()  # the child was stopped by the launcher, not by the test
+
+
+def test_kill_9_of_every_process_loses_no_acknowledged_write(tmp_path):
+    launcher, out, stop = _launcher(tmp_path, {})
+    try:
+        _wait_for(lambda: "ok True" in _lines(out))
+        server_pid = int(_lines(out)[1].split()[1])
+        child_pid = next(
+            int(pid)
+            for pid in os.listdir("/proc")
+            if pid.isdigit() and str(out).encode() in _cmdline(int(pid))
+        )
+        # The server runs in a session of its own: kill it, the launcher and the child.
+        for pid in (launcher.pid, child_pid, server_pid):
+            os.kill(pid, signal.SIGKILL)
+        launcher.wait(30)
+        _wait_for(lambda: not _cmdline(server_pid) and not _cmdline(child_pid))
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
+    with EmbeddedMongo(tmp_path / "mongo") as server, MongoClient(server.uri) as client:
+        assert client.app.docs.find_one({"_id": "before-kill"}) == {"_id": "before-kill"}
+
+
+def _cmdline(pid: int) -> bytes:
+    """The process's command line, b"" once it is gone (or a zombie)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (FileNotFoundError, ProcessLookupError):
+        return b""

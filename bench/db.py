@@ -4,9 +4,12 @@ A Score-shaped collection (its model's indexes: the compound unique pair, the me
 ranking index, the mentor index) grows to 20,000 documents in batches of 1,000, once via
 bulk_create and once via single saves; then 2,000 upserts (update_or_create, half of them
 new pairs) and 2,000 conditional updates, in batches of 200. Flat means the last batch is
-at least 0.7 x as fast as the first.
+at least 0.7 x as fast as the first. Run under
+`python -m config.embedded_mongo run --data-dir DIR -- python -m bench db`, the embedded
+server journals every write (fsync before the reply): the durable path `make run` uses.
 """
 
+import os
 import time
 
 from bench.common import Result, Section
@@ -96,6 +99,9 @@ def run() -> Section:
         Result("db.insert.docs_per_s", round(insert_rate, 1), "docs/s"),
         Result("db.flatness.min_ratio", round(min_ratio, 3), "ratio"),
     ]
+    # 1 when the embedded server under test has a data dir (journaled writes), else 0.
+    durable = 1 if os.environ.get("MONGODB_EMBEDDED_DATA_DIR") else 0
+    results.append(Result("db.durable", durable, "bool"))
     insert_ok = "ok" if insert_rate >= INSERT_TARGET else "**MISS**"
     flat_ok = "ok" if min_ratio >= FLAT_TARGET else "**MISS**"
     markdown = "\n".join(
@@ -109,6 +115,7 @@ def run() -> Section:
             f"- Inserts, last batch (slower of bulk and single): {insert_rate:,.0f} docs/s "
             f"(target ≥ {INSERT_TARGET:,.0f}) {insert_ok}",
             f"- Flatness, smallest last/first: {min_ratio:.2f} (target ≥ {FLAT_TARGET}) {flat_ok}",
+            f"- Durable path (journaled embedded server): {'yes' if durable else 'no'}",
         ]
     )
     Score.objects.all().delete()

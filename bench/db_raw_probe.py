@@ -1,6 +1,7 @@
 """Raw pymongo write throughput of the embedded server, with and without its speed fixes.
 
 Run: .venv/bin/python -m bench.db_raw_probe [--total N] [--small-total N] [--baseline]
+[--durable]
 
 A Score-shaped collection (matching.models.Score's indexes: unique (mentee_email,
 mentor_email), (mentee_email, -score), (mentor_email)) grows to --total documents by
@@ -8,11 +9,15 @@ insert_many(1,000) and, separately, by insert_one; then --small-total upserts by
 ($set/$setOnInsert, half of them new pairs) and conditional update_many calls by the pair
 plus score <= 100. Rates are per batch (1,000 inserts, 200 upserts/updates). --baseline
 runs the same against a server with EMBEDDED_MONGO_NO_SPEED_PATCHES=1 (fixes (g)-(i) off).
+--durable gives the server a temporary data dir, so every write goes through the journal
+(fsynced before the reply), as under `make run`.
 """
 
 import argparse
 import datetime
+import tempfile
 import time
+from pathlib import Path
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, MongoClient
@@ -123,6 +128,7 @@ def main() -> None:
     parser.add_argument("--total", type=int, default=20_000)
     parser.add_argument("--small-total", type=int, default=2_000)
     parser.add_argument("--baseline", action="store_true", help="also run without (g)-(i)")
+    parser.add_argument("--durable", action="store_true", help="journaled server (data dir)")
     args = parser.parse_args()
     runs = [("with speed fixes", {})]
     if args.baseline:
@@ -134,8 +140,14 @@ def main() -> None:
             ),
         )
     for label, env in runs:
-        with EmbeddedMongo(env=env) as server:
-            report(f"{label}, {args.total} docs", probe(server.uri, args.total, args.small_total))
+        with tempfile.TemporaryDirectory(prefix="raw-probe-") as scratch:
+            data_dir = Path(scratch) / "mongo" if args.durable else None
+            label += ", durable (journal)" if args.durable else ", in memory"
+            with EmbeddedMongo(data_dir, env=env) as server:
+                report(
+                    f"{label}, {args.total} docs",
+                    probe(server.uri, args.total, args.small_total),
+                )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ def setup_django() -> None:
     """Configure Django against a scratch database, migrated from empty."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_DEBUG", "1")
+    # Long operations (deleting 20,000 documents): a command's timeouts, not a request's.
+    os.environ.setdefault("MENTOR_MATCH_PROCESS", "command")
     os.environ["MONGODB_NAME"] = BENCH_DB
     sys.path.insert(0, str(ROOT))
     import django

@@ -133,6 +133,21 @@ MONGODB_CONNECT_TIMEOUT_MS = env_int("MONGODB_CONNECT_TIMEOUT_MS", 3000, minimum
 MONGODB_SOCKET_TIMEOUT_MS = env_int("MONGODB_SOCKET_TIMEOUT_MS", 5000)
 # /health/ready/ (and /health/): the whole ping, server selection included.
 HEALTH_DB_TIMEOUT_MS = env_int("HEALTH_DB_TIMEOUT_MS", 1000, minimum=1)
+# Management commands (manage.py sets MENTOR_MATCH_PROCESS=command for every command but
+# runserver; `python -m bench` too) legitimately run single operations longer than a
+# request's bound: a bulk_write of 1,000 score upserts or deleting a large collection on a
+# loaded machine. They keep the fast failure on a dead database (server selection and
+# connect as above) but get no per-operation timeout; one round trip may take up to
+# MONGODB_COMMAND_SOCKET_TIMEOUT_MS (a black-holed database still ends the command).
+PROCESS_ROLE = env_str("MENTOR_MATCH_PROCESS", "server")
+if PROCESS_ROLE not in ("server", "command"):
+    raise ImproperlyConfigured(
+        f"MENTOR_MATCH_PROCESS must be server or command, got {PROCESS_ROLE!r}."
+    )
+MONGODB_COMMAND_SOCKET_TIMEOUT_MS = env_int("MONGODB_COMMAND_SOCKET_TIMEOUT_MS", 600000, minimum=1)
+if PROCESS_ROLE == "command":
+    MONGODB_TIMEOUT_MS = 0
+    MONGODB_SOCKET_TIMEOUT_MS = MONGODB_COMMAND_SOCKET_TIMEOUT_MS
 
 DATABASES = {
     "default": {

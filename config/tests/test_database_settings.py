@@ -1,6 +1,9 @@
 """The database timeouts come from the environment and reach pymongo as keyword options."""
 
 import importlib
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -14,6 +17,8 @@ TIMEOUT_VARS = (
     "MONGODB_CONNECT_TIMEOUT_MS",
     "MONGODB_SOCKET_TIMEOUT_MS",
     "HEALTH_DB_TIMEOUT_MS",
+    "MENTOR_MATCH_PROCESS",
+    "MONGODB_COMMAND_SOCKET_TIMEOUT_MS",
 )
 
 
@@ -53,7 +58,39 @@ def test_the_environment_sets_them_and_zero_turns_the_operation_timeout_off(
     assert options["socketTimeoutMS"] == 0
 
 
-@pytest.mark.parametrize("name", ["MONGODB_CONNECT_TIMEOUT_MS", "HEALTH_DB_TIMEOUT_MS"])
+def test_management_commands_fail_fast_on_a_dead_database_but_allow_long_operations(
+    monkeypatch, reload_settings
+):
+    monkeypatch.setenv("MENTOR_MATCH_PROCESS", "command")
+
+    options = reload_settings().DATABASES["default"]["OPTIONS"]
+
+    assert options == {
+        "serverSelectionTimeoutMS": 3000,
+        "connectTimeoutMS": 3000,
+        "socketTimeoutMS": 600000,
+    }
+
+
+def test_manage_py_runs_commands_in_the_command_role_and_the_server_in_the_server_role():
+    script = "from django.conf import settings; print(settings.PROCESS_ROLE)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"}
+    env.pop("MENTOR_MATCH_PROCESS", None)
+    shell = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings_module.BASE_DIR,
+        check=True,
+    )
+    assert shell.stdout.splitlines()[-1] == "command"
+    assert settings_module.PROCESS_ROLE == "server"  # pytest, like gunicorn: requests
+
+
+@pytest.mark.parametrize(
+    "name", ["MONGODB_CONNECT_TIMEOUT_MS", "HEALTH_DB_TIMEOUT_MS", "MENTOR_MATCH_PROCESS"]
+)
 def test_a_zero_or_malformed_timeout_stops_start_up(monkeypatch, reload_settings, name):
     monkeypatch.setenv(name, "0")
     with pytest.raises(ImproperlyConfigured, match=name):

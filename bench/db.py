@@ -19,7 +19,10 @@ BATCH = 1_000
 SMALL_TOTAL = 2_000
 SMALL_BATCH = 200
 FLAT_TARGET = 0.7
-INSERT_TARGET = 2_000.0
+# Issue 12's target for the durable path (every write journaled and fsynced before its
+# reply); the earlier 2,000 was set for the in-memory, non-durable server. Before the
+# journal (memory engine + 5-minute dumps, not durable): 700.9 docs/s, flatness 0.683.
+INSERT_TARGET = 500.0
 
 
 def _pair(i: int) -> tuple[str, str]:

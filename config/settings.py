@@ -136,9 +136,12 @@ HEALTH_DB_TIMEOUT_MS = env_int("HEALTH_DB_TIMEOUT_MS", 1000, minimum=1)
 # Management commands (manage.py sets MENTOR_MATCH_PROCESS=command for every command but
 # runserver; `python -m bench` too) legitimately run single operations longer than a
 # request's bound: a bulk_write of 1,000 score upserts or deleting a large collection on a
-# loaded machine. They keep the fast failure on a dead database (server selection and
-# connect as above) but get no per-operation timeout; one round trip may take up to
-# MONGODB_COMMAND_SOCKET_TIMEOUT_MS (a black-holed database still ends the command).
+# loaded machine. They keep the fast failure on a dead database (server selection as
+# above) but get no per-operation timeout; one round trip may take up to
+# MONGODB_COMMAND_SOCKET_TIMEOUT_MS (a black-holed database still ends the command). The
+# connect timeout is also the monitor's heartbeat timeout: a heartbeat that times out
+# cancels the operations in flight, and the embedded server answers no heartbeat while it
+# executes one long operation (one event loop), so commands give heartbeats as long.
 PROCESS_ROLE = env_str("MENTOR_MATCH_PROCESS", "server")
 if PROCESS_ROLE not in ("server", "command"):
     raise ImproperlyConfigured(
@@ -148,6 +151,7 @@ MONGODB_COMMAND_SOCKET_TIMEOUT_MS = env_int("MONGODB_COMMAND_SOCKET_TIMEOUT_MS",
 if PROCESS_ROLE == "command":
     MONGODB_TIMEOUT_MS = 0
     MONGODB_SOCKET_TIMEOUT_MS = MONGODB_COMMAND_SOCKET_TIMEOUT_MS
+    MONGODB_CONNECT_TIMEOUT_MS = MONGODB_COMMAND_SOCKET_TIMEOUT_MS
 
 DATABASES = {
     "default": {

@@ -67,7 +67,7 @@ def test_management_commands_fail_fast_on_a_dead_database_but_allow_long_operati
 
     assert options == {
         "serverSelectionTimeoutMS": 3000,
-        "connectTimeoutMS": 3000,
+        "connectTimeoutMS": 600000,
         "socketTimeoutMS": 600000,
     }
 

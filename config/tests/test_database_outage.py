@@ -73,9 +73,16 @@ class Proxy:
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
-    def _track(self, sock: socket.socket) -> None:
+    def _track(self, *socks: socket.socket) -> bool:
+        """Keep the sockets for _drop_all(); False (and closed) once refuse() has begun: a
+        connection accepted just before the listener closed must not outlive the cut."""
         with self._lock:
-            self._sockets.add(sock)
+            if self.mode != "refuse":
+                self._sockets.update(socks)
+                return True
+        for sock in socks:
+            sock.close()
+        return False
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -83,7 +90,8 @@ class Proxy:
                 client, _ = listener.accept()
             except OSError:  # the listener was closed (refuse() or stop())
                 return
-            self._track(client)
+            if not self._track(client):
+                continue
             if self.mode == "blackhole":
                 continue  # accepted, never answered
             try:
@@ -91,7 +99,9 @@ class Proxy:
             except OSError:
                 client.close()
                 continue
-            self._track(upstream)
+            if not self._track(upstream):
+                self._close(client)
+                continue
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
 
@@ -126,7 +136,8 @@ class Proxy:
             self._close(sock)
 
     def refuse(self) -> None:
-        self.mode = "refuse"
+        with self._lock:  # from here on _track() refuses new sockets
+            self.mode = "refuse"
         if self._listener is not None:
             self._listener.close()
             self._listener = None

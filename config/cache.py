@@ -25,6 +25,10 @@ from pymongo.errors import DuplicateKeyError
 # timeout=None means "never expires"; a date the TTL monitor will not reach.
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 _INT64 = range(-(2**63), 2**63)
+# (database, collection) pairs whose TTL index this process has ensured. Per process, not
+# per instance: Django keeps one cache instance per thread, so a per-instance record made
+# every new gthread worker thread pay a createIndexes round trip on its first request.
+_INDEXED: set[tuple[str, str]] = set()
 
 
 class MongoCache(BaseCache):
@@ -32,15 +36,14 @@ class MongoCache(BaseCache):
         super().__init__(params)
         self._collection_name = location or "django_cache"
         self._alias = params.get("OPTIONS", {}).get("DATABASE", "default")
-        self._indexed: set[str] = set()  # databases whose TTL index this instance ensured
 
     @property
     def _collection(self):
         database = connections[self._alias].database
         collection = database[self._collection_name]
-        if database.name not in self._indexed:
+        if (database.name, self._collection_name) not in _INDEXED:
             collection.create_index("expires_at", expireAfterSeconds=0)
-            self._indexed.add(database.name)
+            _INDEXED.add((database.name, self._collection_name))
         return collection
 
     def _expires_at(self, timeout) -> datetime:

@@ -31,7 +31,7 @@ def test_authentication_is_one_round_trip(api, mentee):
         response = api().get(ME, **_bearer(pair))
 
     assert response.status_code == HTTPStatus.OK
-    assert [name for name, _ in commands] == ["aggregate"]
+    assert [name for name, _ in commands] == ["find"]
 
 
 def test_a_stale_save_does_not_bring_back_a_revoked_session(api, mentee):
@@ -102,3 +102,15 @@ def test_revoking_in_the_admin_ends_the_session(api, mentee, admin_user):
 
     assert response.status_code == HTTPStatus.FOUND, response.content[:500]
     assert api().get(ME, **_bearer(pair)).status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_the_authenticated_user_is_the_one_the_orm_reads(mentee):
+    pair = tokens.issue_tokens(mentee)
+    claims = tokens._decode(pair["access"], "access")
+
+    found = tokens._user_with_session(claims["sub"], claims["sid"])
+
+    expected = User.objects.get(pk=mentee.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert found.date_joined.tzinfo is not None

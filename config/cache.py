@@ -92,6 +92,16 @@ class MongoCache(BaseCache):
         document = self._collection.find_one(self._live(key))
         return default if document is None else self._value(document)
 
+    def get_many(self, keys, version=None):
+        """One find for all the keys (BaseCache's get_many is a get per key)."""
+        stored = {self.make_and_validate_key(key, version=version): key for key in keys}
+        if not stored:
+            return {}
+        found = self._collection.find(
+            {"_id": {"$in": list(stored)}, "expires_at": {"$gt": datetime.now(UTC)}}
+        )
+        return {stored[document["_id"]]: self._value(document) for document in found}
+
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         self._collection.replace_one({"_id": key}, self._document(value, timeout), upsert=True)
@@ -114,6 +124,37 @@ class MongoCache(BaseCache):
         if document is None:
             raise ValueError(f"Key '{key}' not found or not an integer.")
         return document["v"]
+
+    def hit(self, key, timeout=DEFAULT_TIMEOUT, version=None) -> int:
+        """Add one to a live integer counter, or start it at 1 with this timeout when it is
+        missing or expired; the count after. What add() then incr() do for a fixed-window
+        rate limit, in one round trip: one upsert with an update pipeline, atomic on the
+        document (config/ratelimit.py)."""
+        key = self.make_and_validate_key(key, version=version)
+        live = {"$gt": ["$expires_at", datetime.now(UTC)]}
+        update = [
+            {
+                "$set": {
+                    "v": {"$cond": [live, {"$add": ["$v", 1]}, 1]},
+                    "expires_at": {"$cond": [live, "$expires_at", self._expires_at(timeout)]},
+                }
+            }
+        ]
+        try:
+            document = self._upsert_counter(key, update)
+        except DuplicateKeyError:
+            # Two first hits raced to insert the key and the other one won: now it exists.
+            document = self._upsert_counter(key, update)
+        return document["v"]
+
+    def _upsert_counter(self, key, update) -> dict:
+        return self._collection.find_one_and_update(
+            {"_id": key},
+            update,
+            projection={"v": True},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
 
     def delete(self, key, version=None):
         key = self.make_and_validate_key(key, version=version)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from chat.errors import InvalidCursorError, NotMatchedError
 from chat.models import Message
+from config.documents import from_document
 from config.errors import ValidationFailedError
 from users.models import Role, User, normalize_email
 
@@ -97,16 +98,21 @@ def mark_read(*, user: User, other: str) -> int:
 
 
 def conversations(*, user: User) -> list[dict]:
-    """Each counterpart with their name, last message and unread count: three queries
-    (counterpart users, last messages, unread counts) whatever the number of pairs."""
+    """Each counterpart with their name, last message and unread count: two queries
+    (counterpart users; one aggregation for the last messages and the unread counts)
+    whatever the number of pairs."""
     others = counterparts(user)
     if not others:
         return []
     people = {u.email: u for u in User.objects.filter(email__in=others)}
     collection = connection.get_collection(Message._meta.db_table)
     me = user.email
-    last = {
-        row["_id"]: row["last"]
+    # $ifNull: a missing read_at counts as unread, as the ORM's read_at=None does.
+    unread_to_me = {
+        "$and": [{"$eq": ["$recipient", me]}, {"$eq": [{"$ifNull": ["$read_at", None]}, None]}]
+    }
+    rows = {
+        row["_id"]: row
         for row in collection.aggregate(
             [
                 {
@@ -121,19 +127,10 @@ def conversations(*, user: User) -> list[dict]:
                 {
                     "$group": {
                         "_id": {"$cond": [{"$eq": ["$sender", me]}, "$recipient", "$sender"]},
-                        "last": {"$first": "$_id"},
+                        "last": {"$first": "$$ROOT"},
+                        "unread": {"$sum": {"$cond": [unread_to_me, 1, 0]}},
                     }
                 },
-            ]
-        )
-    }
-    messages = {m.pk: m for m in Message.objects.filter(pk__in=list(last.values()))}
-    unread = {
-        row["_id"]: row["n"]
-        for row in collection.aggregate(
-            [
-                {"$match": {"recipient": me, "read_at": None, "sender": {"$in": others}}},
-                {"$group": {"_id": "$sender", "n": {"$sum": 1}}},
             ]
         )
     }
@@ -141,8 +138,8 @@ def conversations(*, user: User) -> list[dict]:
         {
             "with": email,
             "user": people.get(email),
-            "last_message": messages.get(last.get(email)),
-            "unread": unread.get(email, 0),
+            "last_message": from_document(Message, rows[email]["last"]) if email in rows else None,
+            "unread": rows[email]["unread"] if email in rows else 0,
         }
         for email in others
     ]

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from config.documents import from_document
 from config.errors import UnauthorizedError
 from users.errors import InvalidTokenError, TokenExpiredError
 from users.models import RefreshToken, User
@@ -134,20 +135,6 @@ def _object_id(value: object) -> ObjectId:
         raise InvalidTokenError() from None
 
 
-def _user_from_document(document: dict) -> User:
-    """A User from a raw document, through the backend's own value converters (aware
-    datetimes, ...), as its queries build them."""
-    fields = [f for f in User._meta.concrete_fields if f.column in document]
-    compiler = connection.ops.compiler("SQLCompiler")(
-        User.objects.none().query, connection, "default"
-    )
-    converters = compiler.get_converters([f.get_col(User._meta.db_table) for f in fields])
-    row = [document[f.column] for f in fields]
-    if converters:
-        row = next(iter(compiler.apply_converters([row], converters)))
-    return User.from_db("default", [f.attname for f in fields], row)
-
-
 def _user_with_session(user_id: object, jti: object) -> User:
     """The active user whose document holds this live session, in one round trip: a
     find_one (the cheapest read; an aggregation costs the embedded server twice as much).
@@ -161,7 +148,7 @@ def _user_with_session(user_id: object, jti: object) -> User:
     )
     if document is None:
         raise InvalidTokenError("The session has ended; sign in again.")
-    return _user_from_document(document)
+    return from_document(User, document)
 
 
 def refresh_access(refresh_token: str) -> str:

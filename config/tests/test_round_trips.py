@@ -40,8 +40,8 @@ EXPECTED = {
     # auth, the limit's counter (one upsert), the insert.
     "POST /chat/messages/": 3,
     "GET /chat/messages/": 2,
-    # auth, counterparts, last-message ids, those messages, unread counts.
-    "GET /chat/conversations/": 5,
+    # auth, counterparts, one aggregation (last messages and unread counts).
+    "GET /chat/conversations/": 3,
     "POST /chat/read/": 2,
     "GET /matching/my-mentees/": 3,
     # auth, save, then the rescoring (one batch under 1,000 counterparts).

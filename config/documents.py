@@ -1,0 +1,21 @@
+"""Model instances from raw MongoDB documents, as the backend's own queries build them.
+
+For the reads that a raw pymongo call does in fewer round trips (or cheaper ones) than the
+ORM can express: a find_one instead of an aggregation, or an aggregation that returns a
+model's documents inside another result. The backend's value converters still apply
+(aware datetimes, ...), so the instance equals what the ORM would have read."""
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
+
+
+def from_document(model: type[Model], document: dict, using: str = DEFAULT_DB_ALIAS) -> Model:
+    connection = connections[using]
+    fields = [f for f in model._meta.concrete_fields if f.column in document]
+    query = model._default_manager.none().query
+    compiler = connection.ops.compiler("SQLCompiler")(query, connection, using)
+    converters = compiler.get_converters([f.get_col(model._meta.db_table) for f in fields])
+    row = [document[f.column] for f in fields]
+    if converters:
+        row = next(iter(compiler.apply_converters([row], converters)))
+    return model.from_db(using, [f.attname for f in fields], row)

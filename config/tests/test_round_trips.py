@@ -33,8 +33,9 @@ EXPECTED = {
     "GET /users/me/": 1,
     # auth, the mentee's scores, their mentors.
     "GET /matching/matches/": 3,
-    # auth, stale-intent check, mentor, ... intent insert, 2 claims, intent delete, ...
-    "POST /matching/select/": 10,
+    # auth, stale-intent check, the mentor, intent insert, the two claims (the seat's
+    # returns the roster), intent delete.
+    "POST /matching/select/": 7,
     # auth, stale-intent check (crash repair), the mentor.
     "GET /matching/my-mentor/": 3,
     # auth, the limit's counter (one upsert), the insert.

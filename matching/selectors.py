@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from config.documents import any_of_filter
 from matching.models import Score
 from matching.services.scores import is_scorable
 from users.models import Role, User
@@ -54,5 +55,8 @@ def get_user_by_email(email: str) -> User | None:
 
 def mentees_of(*, mentor: User) -> list[User]:
     """The mentor's roster, in roster order, in one query."""
-    found = {u.email: u for u in User.objects.filter(email__in=list(mentor.current_mentees))}
+    roster = list(mentor.current_mentees)
+    if not roster:
+        return []
+    found = {u.email: u for u in User.objects.filter(**any_of_filter("email", roster))}
     return [found[e] for e in mentor.current_mentees if e in found]

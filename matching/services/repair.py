@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from config.documents import any_of_filter
 from matching.models import IntentOp, Invitation, InvitationStatus, MatchIntent
 from matching.services.intents import is_stale, lease_start, lock_for_repair, take_over
 from users.models import Role, User
@@ -158,8 +159,10 @@ def repair_mentee(*, mentee_email: str, dry_run: bool = False, now=None) -> list
 def repair_if_stale(*, mentee_emails: list[str], now=None) -> list[str]:
     """The request-path check: repair the pairs of these mentees that have a stale intent
     (one query when there is none)."""
+    if not mentee_emails:
+        return []
     stale = MatchIntent.objects.filter(
-        mentee_email__in=mentee_emails, created_at__lte=lease_start(now)
+        **any_of_filter("mentee_email", mentee_emails), created_at__lte=lease_start(now)
     ).values_list("mentee_email", flat=True)
     changes: list[str] = []
     for email in list(stale):

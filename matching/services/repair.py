@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from config.documents import any_of_filter
+from config.documents import any_of
 from matching.models import IntentOp, Invitation, InvitationStatus, MatchIntent
 from matching.services.intents import is_stale, lease_start, lock_for_repair, take_over
 from users.models import Role, User
@@ -161,11 +161,13 @@ def repair_if_stale(*, mentee_emails: list[str], now=None) -> list[str]:
     (one query when there is none)."""
     if not mentee_emails:
         return []
-    stale = MatchIntent.objects.filter(
-        **any_of_filter("mentee_email", mentee_emails), created_at__lte=lease_start(now)
-    ).values_list("mentee_email", flat=True)
+    # A find, not the ORM's aggregation: this runs on every matching read.
+    stale = connection.get_collection(MatchIntent._meta.db_table).find(
+        {"mentee_email": any_of(mentee_emails), "created_at": {"$lte": lease_start(now)}},
+        {"mentee_email": 1},
+    )
     changes: list[str] = []
-    for email in list(stale):
+    for email in [intent["mentee_email"] for intent in stale]:
         changes += repair_mentee(mentee_email=email, now=now)
     return changes
 

@@ -1,7 +1,8 @@
 """Rate limits and login lockouts (docs/operations.md "Limits"), over django-ratelimit.
 
-django-ratelimit keeps fixed-window counters in the cache RATELIMIT_USE_CACHE names: the
-MongoDB cache of config/cache.py, so that every worker process shares them. Each limit is a
+django-ratelimit's fixed-window counters live in the cache RATELIMIT_USE_CACHE names: the
+MongoDB cache of config/cache.py, so that every worker process shares them; a request is
+counted there in one round trip (its hit()), see _count. Each limit is a
 rate setting such as "10/15m" (None turns it off). A limit that is reached raises
 RateLimitedError (429 rate_limited) with Retry-After: the seconds its window has left.
 

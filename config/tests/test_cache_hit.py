@@ -76,3 +76,15 @@ def test_get_many_reads_the_live_keys_in_one_command(cache):
 
     assert found == {"a": 1, "b": "two"}
     assert [name for name, _ in commands] == ["find"]
+
+
+def test_a_new_threads_cache_instance_does_not_create_the_ttl_index_again(cache):
+    cache.get("warm")  # this process has ensured the index
+
+    def in_another_thread():
+        return caches["limits"].get("k")  # Django gives each thread its own instance
+
+    with counting() as log, log.recording() as commands:
+        _run_in_threads(1, in_another_thread)
+
+    assert [name for name, _ in commands] == ["find"]

@@ -114,3 +114,24 @@ def test_the_authenticated_user_is_the_one_the_orm_reads(mentee):
     for field in User._meta.concrete_fields:
         assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
     assert found.date_joined.tzinfo is not None
+
+
+def test_the_migration_copies_live_sessions_only_and_can_run_twice(api, mentee):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("users.migrations.0003_sessions_in_user_document")
+    now = timezone.now()
+    live = RefreshToken.objects.create(jti="live", user=mentee, expires_at=now + timedelta(days=1))
+    RefreshToken.objects.create(jti="old", user=mentee, expires_at=now - timedelta(seconds=1))
+    RefreshToken.objects.create(
+        jti="revoked", user=mentee, expires_at=now + timedelta(days=1), revoked_at=now
+    )
+
+    for _ in range(2):
+        migration.copy_live_sessions(apps, connection.schema_editor())
+
+    assert [s["jti"] for s in _document(mentee)["sessions"]] == ["live"]
+    access = tokens.issue_access(user_id=str(mentee.pk), session_id=live.jti)
+    assert api().get(ME, **_bearer({"access": access})).status_code == HTTPStatus.OK

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from chat.errors import InvalidCursorError, NotMatchedError
 from chat.models import Message
+from config.documents import any_of, any_of_filter, from_document
 from config.errors import ValidationFailedError
 from users.models import Role, User, normalize_email
 
@@ -78,11 +79,21 @@ def list_messages(
     other = require_match(user, other)
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailedError(f"limit must be between 1 and {MAX_LIMIT}.")
-    query = Message.objects.filter(_pair(user.email, other))
+    me = user.email
+    conditions = [{"$or": [{"sender": me, "recipient": other}, {"sender": other, "recipient": me}]}]
     if before:
         at, pk = decode_cursor(before)
-        query = query.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
-    page = list(query.order_by("-created_at", "-pk")[: limit + 1])
+        conditions.append(
+            {"$or": [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": pk}}]}
+        )
+    # A find, not the ORM's aggregation: the embedded server answers it faster.
+    found = (
+        connection.get_collection(Message._meta.db_table)
+        .find({"$and": conditions})
+        .sort([("created_at", -1), ("_id", -1)])
+        .limit(limit + 1)
+    )
+    page = [from_document(Message, document) for document in found]
     more = len(page) > limit
     page = page[:limit]
     return page, (encode_cursor(page[-1]) if more else None)
@@ -97,23 +108,28 @@ def mark_read(*, user: User, other: str) -> int:
 
 
 def conversations(*, user: User) -> list[dict]:
-    """Each counterpart with their name, last message and unread count: three queries
-    (counterpart users, last messages, unread counts) whatever the number of pairs."""
+    """Each counterpart with their name, last message and unread count: two queries
+    (counterpart users; one aggregation for the last messages and the unread counts)
+    whatever the number of pairs."""
     others = counterparts(user)
     if not others:
         return []
-    people = {u.email: u for u in User.objects.filter(email__in=others)}
+    people = {u.email: u for u in User.objects.filter(**any_of_filter("email", others))}
     collection = connection.get_collection(Message._meta.db_table)
     me = user.email
-    last = {
-        row["_id"]: row["last"]
+    # $ifNull: a missing read_at counts as unread, as the ORM's read_at=None does.
+    unread_to_me = {
+        "$and": [{"$eq": ["$recipient", me]}, {"$eq": [{"$ifNull": ["$read_at", None]}, None]}]
+    }
+    rows = {
+        row["_id"]: row
         for row in collection.aggregate(
             [
                 {
                     "$match": {
                         "$or": [
-                            {"sender": me, "recipient": {"$in": others}},
-                            {"recipient": me, "sender": {"$in": others}},
+                            {"sender": me, "recipient": any_of(others)},
+                            {"recipient": me, "sender": any_of(others)},
                         ]
                     }
                 },
@@ -121,19 +137,10 @@ def conversations(*, user: User) -> list[dict]:
                 {
                     "$group": {
                         "_id": {"$cond": [{"$eq": ["$sender", me]}, "$recipient", "$sender"]},
-                        "last": {"$first": "$_id"},
+                        "last": {"$first": "$$ROOT"},
+                        "unread": {"$sum": {"$cond": [unread_to_me, 1, 0]}},
                     }
                 },
-            ]
-        )
-    }
-    messages = {m.pk: m for m in Message.objects.filter(pk__in=list(last.values()))}
-    unread = {
-        row["_id"]: row["n"]
-        for row in collection.aggregate(
-            [
-                {"$match": {"recipient": me, "read_at": None, "sender": {"$in": others}}},
-                {"$group": {"_id": "$sender", "n": {"$sum": 1}}},
             ]
         )
     }
@@ -141,8 +148,8 @@ def conversations(*, user: User) -> list[dict]:
         {
             "with": email,
             "user": people.get(email),
-            "last_message": messages.get(last.get(email)),
-            "unread": unread.get(email, 0),
+            "last_message": from_document(Message, rows[email]["last"]) if email in rows else None,
+            "unread": rows[email]["unread"] if email in rows else 0,
         }
         for email in others
     ]

@@ -25,6 +25,10 @@ from pymongo.errors import DuplicateKeyError
 # timeout=None means "never expires"; a date the TTL monitor will not reach.
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 _INT64 = range(-(2**63), 2**63)
+# (database, collection) pairs whose TTL index this process has ensured. Per process, not
+# per instance: Django keeps one cache instance per thread, so a per-instance record made
+# every new gthread worker thread pay a createIndexes round trip on its first request.
+_INDEXED: set[tuple[str, str]] = set()
 
 
 class MongoCache(BaseCache):
@@ -32,15 +36,14 @@ class MongoCache(BaseCache):
         super().__init__(params)
         self._collection_name = location or "django_cache"
         self._alias = params.get("OPTIONS", {}).get("DATABASE", "default")
-        self._indexed: set[str] = set()  # databases whose TTL index this instance ensured
 
     @property
     def _collection(self):
         database = connections[self._alias].database
         collection = database[self._collection_name]
-        if database.name not in self._indexed:
+        if (database.name, self._collection_name) not in _INDEXED:
             collection.create_index("expires_at", expireAfterSeconds=0)
-            self._indexed.add(database.name)
+            _INDEXED.add((database.name, self._collection_name))
         return collection
 
     def _expires_at(self, timeout) -> datetime:
@@ -89,6 +92,16 @@ class MongoCache(BaseCache):
         document = self._collection.find_one(self._live(key))
         return default if document is None else self._value(document)
 
+    def get_many(self, keys, version=None):
+        """One find for all the keys (BaseCache's get_many is a get per key)."""
+        stored = {self.make_and_validate_key(key, version=version): key for key in keys}
+        if not stored:
+            return {}
+        found = self._collection.find(
+            {"_id": {"$in": list(stored)}, "expires_at": {"$gt": datetime.now(UTC)}}
+        )
+        return {stored[document["_id"]]: self._value(document) for document in found}
+
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         self._collection.replace_one({"_id": key}, self._document(value, timeout), upsert=True)
@@ -111,6 +124,37 @@ class MongoCache(BaseCache):
         if document is None:
             raise ValueError(f"Key '{key}' not found or not an integer.")
         return document["v"]
+
+    def hit(self, key, timeout=DEFAULT_TIMEOUT, version=None) -> int:
+        """Add one to a live integer counter, or start it at 1 with this timeout when it is
+        missing or expired; the count after. What add() then incr() do for a fixed-window
+        rate limit, in one round trip: one upsert with an update pipeline, atomic on the
+        document (config/ratelimit.py)."""
+        key = self.make_and_validate_key(key, version=version)
+        live = {"$gt": ["$expires_at", datetime.now(UTC)]}
+        update = [
+            {
+                "$set": {
+                    "v": {"$cond": [live, {"$add": ["$v", 1]}, 1]},
+                    "expires_at": {"$cond": [live, "$expires_at", self._expires_at(timeout)]},
+                }
+            }
+        ]
+        try:
+            document = self._upsert_counter(key, update)
+        except DuplicateKeyError:
+            # Two first hits raced to insert the key and the other one won: now it exists.
+            document = self._upsert_counter(key, update)
+        return document["v"]
+
+    def _upsert_counter(self, key, update) -> dict:
+        return self._collection.find_one_and_update(
+            {"_id": key},
+            update,
+            projection={"v": True},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
 
     def delete(self, key, version=None):
         key = self.make_and_validate_key(key, version=version)

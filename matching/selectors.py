@@ -1,7 +1,9 @@
 """Read-only queries of the matching app."""
 
 from django.conf import settings
+from django.db import connection
 
+from config.documents import any_of_filter, from_document
 from matching.models import Score
 from matching.services.scores import is_scorable
 from users.models import Role, User
@@ -47,12 +49,18 @@ def ranked_matches(*, mentee: User) -> list[tuple[User, Score]]:
 
 
 def get_user_by_email(email: str) -> User | None:
+    """One find_one (cheaper than the ORM's aggregation on the embedded server)."""
     from users.models import normalize_email
 
-    return User.objects.filter(email=normalize_email(email)).first()
+    users = connection.get_collection(User._meta.db_table)
+    document = users.find_one({"email": normalize_email(email)}, {"sessions": 0})
+    return None if document is None else from_document(User, document)
 
 
 def mentees_of(*, mentor: User) -> list[User]:
     """The mentor's roster, in roster order, in one query."""
-    found = {u.email: u for u in User.objects.filter(email__in=list(mentor.current_mentees))}
+    roster = list(mentor.current_mentees)
+    if not roster:
+        return []
+    found = {u.email: u for u in User.objects.filter(**any_of_filter("email", roster))}
     return [found[e] for e in mentor.current_mentees if e in found]

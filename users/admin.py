@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from users.models import RefreshToken, User
+from users.tokens import end_session
 
 
 @admin.register(User)
@@ -57,3 +58,19 @@ class UserAdmin(BaseUserAdmin):
 class RefreshTokenAdmin(admin.ModelAdmin):
     list_display = ("user", "created_at", "expires_at", "revoked_at")
     readonly_fields = ("jti", "user", "created_at", "expires_at")
+
+    def save_model(self, request, obj, form, change):
+        # Authentication reads the user's document, not this row: revoking here must take
+        # the session out of it too (users/tokens.py).
+        super().save_model(request, obj, form, change)
+        if obj.revoked_at is not None:
+            end_session(obj.user_id, obj.jti)
+
+    def delete_model(self, request, obj):
+        end_session(obj.user_id, obj.jti)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for session in queryset:
+            end_session(session.user_id, session.jti)
+        super().delete_queryset(request, queryset)

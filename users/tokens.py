@@ -7,14 +7,20 @@ import jwt
 from bson import ObjectId
 from bson.errors import InvalidId
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
+from config.documents import from_document
 from config.errors import UnauthorizedError
 from users.errors import InvalidTokenError, TokenExpiredError
 from users.models import RefreshToken, User
 
 ALGORITHM = "HS256"
 ISSUER = "mentor-match"
+# The live sessions, [{jti, expires_at}], in the user's own document, so that one read
+# authenticates a request. Not a model field: the ORM never loads it, and a save() of a
+# User read earlier cannot write back a session revoked since.
+SESSIONS = "sessions"
 
 
 def _encode(claims: dict) -> str:
@@ -48,6 +54,7 @@ def issue_tokens(user: User) -> dict[str, str]:
         created_at=now,
         expires_at=now + timedelta(days=settings.REFRESH_TOKEN_LIFETIME_DAYS),
     )
+    start_session(user.pk, session.jti, session.expires_at, now=now)
     refresh = _encode(
         {
             "iss": ISSUER,
@@ -79,45 +86,99 @@ def issue_access(*, user_id: str, session_id: str) -> str:
     )
 
 
-def _live_session(jti: object, user_id: str) -> RefreshToken:
-    if not isinstance(jti, str):
-        raise InvalidTokenError()
-    session = RefreshToken.objects.filter(
-        jti=jti, revoked_at=None, expires_at__gt=timezone.now()
-    ).first()
-    if session is None or str(session.user_id) != user_id:
-        raise InvalidTokenError("The session has ended; sign in again.")
-    return session
+def _users():
+    return connection.get_collection(User._meta.db_table)
 
 
-def _user(user_id: object) -> User:
+def start_session(user_id, jti: str, expires_at, *, now=None) -> None:
+    """Add a live session to the user's document, dropping the ones that have expired.
+
+    One update, as an aggregation pipeline: a $pull of the expired entries and a $push of
+    the new one cannot share an update document (they touch the same field)."""
+    now = now or timezone.now()
+    entry = {"jti": jti, "expires_at": expires_at}
+    _users().update_one(
+        {"_id": user_id},
+        [
+            {
+                "$set": {
+                    SESSIONS: {
+                        "$concatArrays": [
+                            {
+                                "$filter": {
+                                    "input": {"$ifNull": [f"${SESSIONS}", []]},
+                                    "cond": {"$gt": ["$$this.expires_at", now]},
+                                }
+                            },
+                            [{"$literal": entry}],
+                        ]
+                    }
+                }
+            }
+        ],
+    )
+
+
+def end_session(user_id, jti: str) -> bool:
+    """Take a session out of the user's document: from that moment no request authenticates
+    with it and its refresh token gets no new access token. False if it was not live."""
+    return (
+        _users().update_one({"_id": user_id}, {"$pull": {SESSIONS: {"jti": jti}}}).modified_count
+        == 1
+    )
+
+
+def _object_id(value: object) -> ObjectId:
     try:
-        pk = ObjectId(user_id)
+        return ObjectId(value)
     except (InvalidId, TypeError):
         raise InvalidTokenError() from None
-    user = User.objects.filter(pk=pk, is_active=True).first()
-    if user is None:
-        raise InvalidTokenError("The account no longer exists.")
-    return user
+
+
+def _user_with_session(user_id: object, jti: object) -> User:
+    """The active user whose document holds this live session, in one round trip: a
+    find_one (the cheapest read; an aggregation costs the embedded server twice as much).
+    The session list itself stays out of the model."""
+    pk = _object_id(user_id)
+    if not isinstance(jti, str):
+        raise InvalidTokenError()
+    live = {"jti": jti, "expires_at": {"$gt": timezone.now()}}
+    document = _users().find_one(
+        {"_id": pk, "is_active": True, SESSIONS: {"$elemMatch": live}}, {SESSIONS: 0}
+    )
+    if document is None:
+        raise InvalidTokenError("The session has ended; sign in again.")
+    return from_document(User, document)
 
 
 def refresh_access(refresh_token: str) -> str:
     """A new access token for a live refresh token; raises InvalidTokenError/TokenExpiredError."""
     claims = _decode(refresh_token, "refresh")
-    session = _live_session(claims["jti"], str(claims["sub"]))
-    _user(claims["sub"])
-    return issue_access(user_id=str(session.user_id), session_id=session.jti)
+    user = _user_with_session(claims["sub"], claims["jti"])
+    return issue_access(user_id=str(user.pk), session_id=claims["jti"])
 
 
 def revoke_refresh(refresh_token: str, *, user: User) -> None:
-    """End the session of this refresh token, which must belong to user."""
+    """End the session of this refresh token, which must belong to user.
+
+    The user's document is what authentication reads, so the session ends with that one
+    update; the RefreshToken row only records when (for the admin)."""
     claims = _decode(refresh_token, "refresh")
-    session = _live_session(claims["jti"], str(user.pk))
-    RefreshToken.objects.filter(pk=session.pk).update(revoked_at=timezone.now())
+    jti = claims["jti"]
+    if str(claims["sub"]) != str(user.pk) or not isinstance(jti, str):
+        raise InvalidTokenError("The session has ended; sign in again.")
+    if not end_session(user.pk, jti):
+        raise InvalidTokenError("The session has ended; sign in again.")
+    RefreshToken.objects.filter(jti=jti, user=user, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
 
 
 def authenticate_request(request) -> User:
-    """The user of a request's `Authorization: Bearer <access token>`; 401 otherwise."""
+    """The user of a request's `Authorization: Bearer <access token>`; 401 otherwise.
+
+    One database round trip: the user's document carries its live sessions, so one read
+    checks the account and the session together (docs/architecture.md "Authentication")."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header:
         raise UnauthorizedError()
@@ -125,6 +186,4 @@ def authenticate_request(request) -> User:
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidTokenError("Use the header 'Authorization: Bearer <access token>'.")
     claims = _decode(token.strip(), "access")
-    user = _user(claims["sub"])
-    _live_session(claims.get("sid"), str(user.pk))
-    return user
+    return _user_with_session(claims["sub"], claims.get("sid"))

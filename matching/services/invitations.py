@@ -112,8 +112,10 @@ def _free_slot(mentee_email: str) -> int:
     """The lowest pending-invitation slot the mentee has free; raises
     TooManyPendingInvitationsError when all MAX_PENDING_INVITATIONS_PER_MENTEE are taken."""
     pending = Invitation.objects.filter(mentee_email=mentee_email, status=PENDING)
+    # One query: a pending invitation's slot is unique per mentee (a partial unique index),
+    # so the distinct slots taken are the pending invitations, no count() needed.
     taken = set(pending.values_list("mentee_slot", flat=True))
-    if pending.count() >= settings.MAX_PENDING_INVITATIONS_PER_MENTEE:
+    if len(taken) >= settings.MAX_PENDING_INVITATIONS_PER_MENTEE:
         raise TooManyPendingInvitationsError()
     free = [s for s in range(settings.MAX_PENDING_INVITATIONS_PER_MENTEE) if s not in taken]
     if not free:

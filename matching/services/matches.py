@@ -13,6 +13,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connection
+from pymongo import ReturnDocument
 
 from matching.errors import (
     AlreadyMatchedError,
@@ -85,8 +86,9 @@ def _unclaim_mentee(*, mentee: User, mentor_email: str) -> None:
 
 def _claim_seat(*, mentor: User, mentee_email: str) -> bool:
     """Step 2 of select: add the mentee to the roster only while the mentor takes mentees,
-    has a free seat and lacks them."""
-    result = _users().update_one(
+    has a free seat and lacks them. On success mentor.current_mentees is the roster after
+    (returned by the same update, so the response needs no further read)."""
+    after = _users().find_one_and_update(
         {
             "_id": mentor.pk,
             "role": Role.MENTOR,
@@ -96,9 +98,14 @@ def _claim_seat(*, mentor: User, mentee_email: str) -> bool:
             f"current_mentees.{settings.MAX_MENTEES - 1}": {"$exists": False},
         },
         {"$push": {"current_mentees": mentee_email}},
+        projection={"current_mentees": True},
+        return_document=ReturnDocument.AFTER,
         session=session(),
     )
-    return result.modified_count == 1
+    if after is None:
+        return False
+    mentor.current_mentees = after["current_mentees"]
+    return True
 
 
 def _release_seat(*, mentor_email: str, mentee_email: str) -> None:
@@ -134,8 +141,11 @@ def select_mentor(*, mentee: User, mentor_email: str, invitation_id=None) -> Use
     overfill a roster; a crash between the two steps is repaired (services/repair.py).
     invitation_id names the invitation whose acceptance this is (closed on roll-forward).
     """
-    repair_if_stale(mentee_emails=[mentee.email])
-    mentee.refresh_from_db(fields=["isMatched", "matchedMentorEmail", "blacklisted_mentors"])
+    # The mentee was read by this request's authentication; read again only if a repair
+    # changed it. Either way the claim below is conditional on the stored state, so a
+    # stale copy can only pick the error message, never a wrong match.
+    if repair_if_stale(mentee_emails=[mentee.email]):
+        mentee.refresh_from_db(fields=["isMatched", "matchedMentorEmail", "blacklisted_mentors"])
     if mentee.isMatched:
         raise AlreadyMatchedError()
     mentor = _counterpart(mentor_email, Role.MENTOR)
@@ -152,8 +162,8 @@ def select_mentor(*, mentee: User, mentor_email: str, invitation_id=None) -> Use
             invitation_id=invitation_id,
         ):
             _select_steps(mentee=mentee, mentor=mentor)
-    mentee.refresh_from_db(fields=["isMatched", "matchedMentorEmail"])
-    mentor.refresh_from_db(fields=["current_mentees"])
+    # What the claims wrote (the seat's update returned the roster): no read needed.
+    mentee.isMatched, mentee.matchedMentorEmail = True, mentor.email
     return mentor
 
 

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from config.documents import any_of
 from matching.models import IntentOp, Invitation, InvitationStatus, MatchIntent
 from matching.services.intents import is_stale, lease_start, lock_for_repair, take_over
 from users.models import Role, User
@@ -158,11 +159,15 @@ def repair_mentee(*, mentee_email: str, dry_run: bool = False, now=None) -> list
 def repair_if_stale(*, mentee_emails: list[str], now=None) -> list[str]:
     """The request-path check: repair the pairs of these mentees that have a stale intent
     (one query when there is none)."""
-    stale = MatchIntent.objects.filter(
-        mentee_email__in=mentee_emails, created_at__lte=lease_start(now)
-    ).values_list("mentee_email", flat=True)
+    if not mentee_emails:
+        return []
+    # A find, not the ORM's aggregation: this runs on every matching read.
+    stale = connection.get_collection(MatchIntent._meta.db_table).find(
+        {"mentee_email": any_of(mentee_emails), "created_at": {"$lte": lease_start(now)}},
+        {"mentee_email": 1},
+    )
     changes: list[str] = []
-    for email in list(stale):
+    for email in [intent["mentee_email"] for intent in stale]:
         changes += repair_mentee(mentee_email=email, now=now)
     return changes
 

@@ -4,10 +4,11 @@ from http import HTTPStatus
 import jwt
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from users import tokens
-from users.models import RefreshToken
+from users.models import RefreshToken, User
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,10 @@ def _bearer(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
+def _users():
+    return connection.get_collection(User._meta.db_table)
+
+
 def _forge(claims: dict, key: str | None = None) -> str:
     return jwt.encode(claims, key or settings.SECRET_KEY, algorithm="HS256")
 
@@ -26,6 +31,7 @@ def _claims(user, **overrides) -> dict:
     session = RefreshToken.objects.create(
         jti="s1", user=user, expires_at=timezone.now() + timedelta(days=1)
     )
+    tokens.start_session(user.pk, session.jti, session.expires_at)
     now = timezone.now()
     claims = {
         "iss": tokens.ISSUER,
@@ -107,7 +113,9 @@ def test_a_valid_forged_shape_is_accepted(api, mentee):
 
 def test_expired_refresh_session_is_rejected(api, mentee):
     pair = tokens.issue_tokens(mentee)
-    RefreshToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    past = timezone.now() - timedelta(seconds=1)
+    RefreshToken.objects.update(expires_at=past)
+    _users().update_one({"_id": mentee.pk}, {"$set": {"sessions.$[].expires_at": past}})
 
     response = api().post("/auth/refresh/", {"refresh": pair["refresh"]})
 

@@ -1,4 +1,4 @@
-# The two commands of the README: `make run` and `make test`. Everything they need is
+# The commands of the README: `make run`, `make dev` and `make test`. Everything they need is
 # installed here, from requirements*.txt, into project-local virtualenvs.
 PYTHON ?= python3
 PYTHON313 ?= PYENV_VERSION=3.13.0 python3.13
@@ -16,7 +16,7 @@ DB_DEPS := $(MONGO_VENV)/.installed
 REPAIR_FLAGS := --ignore-lease
 endif
 
-.PHONY: run test test-browser bench venv clean-venv lint
+.PHONY: run dev test test-browser bench venv clean-venv lint
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,15 +32,36 @@ $(MONGO_VENV)/.installed: requirements-mongo.txt
 
 venv: $(VENV)/.installed $(DB_DEPS)
 
-# Serve on http://$(HOST):$(PORT); the first start loads the demo cohort and scores it. Data of the embedded database lives in var/mongo and
-# survives a clean stop (Ctrl-C). DJANGO_DEBUG defaults to on here only.
+# The secret key of `make run` and `make dev`: generated on first start (mode 0600), kept
+# after; DJANGO_SECRET_KEY, when set, wins over it (docs/operations.md "Secret key").
+SECRET_KEY_FILE := $(or $(DJANGO_SECRET_KEY_FILE),$(CURDIR)/var/secret_key)
+# What both do before serving: the first start loads the demo cohort and scores it; half-done
+# matches left by a crash are repaired. Data of the embedded database lives in var/mongo and
+# survives a clean stop (Ctrl-C).
+START := $(PY) manage.py migrate --noinput && \
+	$(PY) manage.py repair_matches $(REPAIR_FLAGS) && \
+	$(PY) manage.py seed_demo --if-empty && \
+	$(PY) manage.py recalculate_all_scores --if-empty
+
+# Serve on http://$(HOST):$(PORT) with gunicorn, the production server: DEBUG off, workers and
+# threads from WEB_WORKERS / WEB_THREADS (config/gunicorn.py), static files by WhiteNoise from
+# var/static. Ctrl-C stops gunicorn, then the database.
 run: venv
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) -m config.embedded_mongo run --data-dir var/mongo -- \
-		sh -c '$(PY) manage.py migrate --noinput && \
-		$(PY) manage.py repair_matches $(REPAIR_FLAGS) && \
-		$(PY) manage.py seed_demo --if-empty && \
-		$(PY) manage.py recalculate_all_scores --if-empty && \
-		exec $(PY) manage.py runserver --noreload $(HOST):$(PORT)'
+	$(PY) -m config.secret_key $(SECRET_KEY_FILE)
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY_FILE=$(SECRET_KEY_FILE) \
+	$(PY) -m config.embedded_mongo run --data-dir var/mongo -- \
+		sh -c '$(START) && \
+		$(PY) manage.py collectstatic --noinput --verbosity 0 && \
+		exec $(PY) -m gunicorn -c config/gunicorn.py --bind $(HOST):$(PORT)'
+
+# Development: Django's runserver, reloading on code changes, DEBUG on (tracebacks in the
+# log); same database and secret key as `make run`. Never for anything reachable by others.
+dev: venv
+	$(PY) -m config.secret_key $(SECRET_KEY_FILE)
+	DJANGO_DEBUG=1 DJANGO_SECRET_KEY_FILE=$(SECRET_KEY_FILE) \
+	$(PY) -m config.embedded_mongo run --data-dir var/mongo -- \
+		sh -c '$(START) && \
+		exec $(PY) manage.py runserver $(HOST):$(PORT)'
 
 # The whole suite; the pytest plugin starts a fresh in-memory MongoDB unless MONGODB_URI is set.
 test: venv

@@ -1,12 +1,23 @@
 """Load benchmark: concurrent mentees drive the real HTTP server on loopback.
 
 A cohort is seeded in the bench database and scored with the project's own
-recalculate_all_scores; then the WSGI application is served by gunicorn (gthread workers)
-in a subprocess against that database with production settings (DEBUG off), and CLIENTS
-threads each run mentee sessions for a bounded time, one fresh mentee per session:
+recalculate_all_scores; then the WSGI application is served by gunicorn as `make run` serves
+it (config/gunicorn.py: gthread, WEB_WORKERS × WEB_THREADS) in a subprocess against that
+database with production settings (DEBUG off), and CLIENTS threads drive two mixes, one after
+the other, SECONDS each, on the same server:
+
+* every session logs in (the issue's original mix), one fresh mentee per session:
 
     login -> matches -> select (the best mentor with a free seat; on 409 mentor_full the
     next one) -> my-mentor -> send a chat message -> read the conversation -> conversations
+
+* signed in: mentees seated by the first mix log in once per SIGNED_IN_REQUESTS requests and
+  reuse the token: my-mentor -> send a message -> read the conversation -> conversations,
+  round and round.
+
+Each mix reports the CPU time of the server (gunicorn's master and workers), the database
+(the embedded server named by MONGODB_EMBEDDED_PID, when it is the process `make bench`
+started) and the client (this process).
 
 Every request is timed on the client (time.perf_counter, keep-alive connection per thread).
 An error is a transport failure, a 5xx, or any status or body the flow does not expect; a
@@ -21,6 +32,7 @@ import http.client
 import json
 import math
 import os
+import queue
 import random
 import re
 import secrets
@@ -33,6 +45,7 @@ import threading
 import time
 import urllib.parse
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,19 +54,21 @@ import numpy as np
 from bench.common import BENCH_DB, ROOT, Result, Section
 
 CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "20"))
-SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "30"))
+# Per mix: two mixes of 20 s keep the run (and the cohort it needs, below) near today's.
+SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "20"))
 SERVER = os.environ.get("BENCH_LOAD_SERVER", "gunicorn")
-# One worker process per core; in each, a thread for every client, so that no request waits
-# for a free thread while logins hash passwords.
-WORKERS = int(os.environ.get("BENCH_LOAD_WORKERS", str(os.cpu_count() or 1)))
-THREADS = int(os.environ.get("BENCH_LOAD_THREADS", str(CLIENTS)))
+# gunicorn's workers and threads: the settings' WEB_WORKERS / WEB_THREADS (what `make run`
+# serves with) unless these override them.
+WORKERS = int(os.environ.get("BENCH_LOAD_WORKERS", "0")) or None
+THREADS = int(os.environ.get("BENCH_LOAD_THREADS", "0")) or None
 PROBE_REQUESTS = 100
-# Fresh mentees are seeded for this many sessions per second over the whole run (a session
-# is bound by its PBKDF2 login, a few per second per core), plus one per client and the
-# warm-up; BENCH_LOAD_MENTEES overrides the count.
-SESSIONS_PER_S_CEILING = 6
-# One warm-up session per worker process, run side by side, before the clock starts.
-WARMUP_SESSIONS = WORKERS
+# Fresh mentees are seeded for this many sessions per second of the first mix, plus one per
+# client and the warm-up; BENCH_LOAD_MENTEES overrides the count. The target (100 requests/s,
+# about 7 requests a session) needs 14 a second; the scores to seed grow with the square.
+SESSIONS_PER_S_CEILING = 16
+# The signed-in mix: one login per this many requests (the login included).
+SIGNED_IN_REQUESTS = 50
+RPS_TARGET = 100.0
 # Seats to spare: mentors * MAX_MENTEES >= SEAT_SLACK * mentees, so late sessions still
 # find a free seat.
 SEAT_SLACK = 1.25
@@ -84,6 +99,17 @@ LOG_LINE = re.compile(r'method=(\w+) path="([^"]*)" status=(\d+) duration_ms=([\
 # --------------------------------------------------------------------------------------
 
 
+def _web_workers_threads() -> tuple[int, int]:
+    from django.conf import settings
+
+    return WORKERS or settings.WEB_WORKERS, THREADS or settings.WEB_THREADS
+
+
+def _warmup_sessions() -> int:
+    """One warm-up session per worker process, run side by side, before the clock starts."""
+    return _web_workers_threads()[0]
+
+
 def _cohort_size() -> tuple[int, int]:
     from django.conf import settings
 
@@ -91,7 +117,7 @@ def _cohort_size() -> tuple[int, int]:
     if override:
         mentees = int(override)
     else:
-        mentees = CLIENTS + WARMUP_SESSIONS + math.ceil(SECONDS * SESSIONS_PER_S_CEILING)
+        mentees = CLIENTS + _warmup_sessions() + math.ceil(SECONDS * SESSIONS_PER_S_CEILING)
     mentors = math.ceil(mentees * SEAT_SLACK / settings.MAX_MENTEES)
     return mentees, mentors
 
@@ -168,15 +194,15 @@ class _Server:
 
     def command(self) -> list[str]:
         if self.kind == "gunicorn":
+            workers, threads = _web_workers_threads()
             return [
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "config.wsgi:application",
+                "--config=config/gunicorn.py",
                 f"--bind=127.0.0.1:{self.port}",
-                "--worker-class=gthread",
-                f"--workers={WORKERS}",
-                f"--threads={THREADS}",
+                f"--workers={workers}",
+                f"--threads={threads}",
             ]
         return [
             sys.executable,
@@ -193,6 +219,9 @@ class _Server:
             DJANGO_DEBUG="0",
             DJANGO_SECRET_KEY=self.secret,
             DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            # The signed-in mix sends a dozen messages per sign-in, and a mentee may sign in
+            # again within the minute: the limit is checked and counted as usual, never hit.
+            CHAT_SENDS_PER_USER="1000000/m",
             MONGODB_NAME=BENCH_DB,
             PYTHONUNBUFFERED="1",
         )
@@ -281,6 +310,8 @@ class _Tally:
     sessions: int = 0
     unseated: int = 0
     last_done: float = 0.0
+    # (mentee, mentor) of every completed first-mix session: the signed-in mix's users.
+    seated: list[tuple[str, str]] = field(default_factory=list)
 
 
 class _Client:
@@ -289,6 +320,7 @@ class _Client:
         self.deadline = deadline
         self.tally = tally
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+        self.primed = False  # the signed-in mix: its first session was signed in before
 
     def close(self) -> None:
         self.conn.close()
@@ -401,7 +433,57 @@ class _Client:
         if [c.get("with") for c in data.get("conversations", [])] != [mentor]:
             self.wrong("conversations does not list the mentor")
         self.tally.sessions += 1
+        self.tally.seated.append((email, mentor))
         return token, mentor
+
+    def login(self, email: str) -> str:
+        _, data = self.call(
+            LOGIN, "POST", "/auth/login/", body={"email": email, "password": PASSWORD}
+        )
+        token = data.get("access")
+        if not token or data.get("user", {}).get("email") != email:
+            self.wrong("no access token or another user")
+        return token
+
+    def signed_in(self, email: str, mentor: str, *, token: str | None = None, skip: int = 0):
+        """A seated mentee logs in (unless given its token), then makes the rest of
+        SIGNED_IN_REQUESTS requests with the token (less `skip`, already made): my-mentor,
+        send a message, read the conversation, conversations, round and round."""
+        token = token or self.login(email)
+        query = urllib.parse.urlencode({"with": mentor, "limit": 20})
+        sent = None
+        for i in range(skip, SIGNED_IN_REQUESTS - 1):
+            step = i % 4
+            if step == 0:
+                _, data = self.call(
+                    "GET /matching/my-mentor/", "GET", "/matching/my-mentor/", token=token
+                )
+                if data.get("mentor", {}).get("email") != mentor:
+                    self.wrong(f"my-mentor is not {mentor}")
+            elif step == 1:
+                _, data = self.call(
+                    "POST /chat/messages/",
+                    "POST",
+                    "/chat/messages/",
+                    token=token,
+                    body={"to": mentor, "body": f"Message {i} from {email}."},
+                    expect=(201,),
+                )
+                sent = data.get("message", {}).get("id")
+            elif step == 2:
+                _, data = self.call(
+                    "GET /chat/messages/", "GET", f"/chat/messages/?{query}", token=token
+                )
+                newest = data.get("messages", [{}])[0].get("id") if data.get("messages") else None
+                if sent is not None and newest != sent:
+                    self.wrong("the conversation does not start with the message just sent")
+            else:
+                _, data = self.call(
+                    "GET /chat/conversations/", "GET", "/chat/conversations/", token=token
+                )
+                if [c.get("with") for c in data.get("conversations", [])] != [mentor]:
+                    self.wrong("conversations does not list the mentor")
+        self.tally.sessions += 1
 
 
 class _Pool:
@@ -420,15 +502,111 @@ class _Pool:
             return email
 
 
-def _client_thread(port: int, pool: _Pool, deadline: float, tally: _Tally) -> None:
+class _Seated:
+    """Seated (mentee, mentor) pairs for the signed-in mix, least recently used first; a pair
+    is held by one client at a time (two clients as one mentee would interleave messages)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._free: queue.Queue[tuple[str, str]] = queue.Queue()
+        for pair in pairs:
+            self._free.put(pair)
+        self._lock = threading.Lock()
+        self.size = len(pairs)
+        self.handed = 0
+
+    def take(self, deadline: float) -> tuple[str, str] | None:
+        """A free pair, waiting for one until the deadline at most (None then)."""
+        try:
+            pair = self._free.get(timeout=max(deadline - time.perf_counter(), 0.001))
+        except queue.Empty:
+            return None
+        with self._lock:
+            self.handed += 1
+        return pair
+
+    def give_back(self, pair: tuple[str, str]) -> None:
+        self._free.put(pair)
+
+
+def _fresh_session(pool: _Pool) -> Callable[["_Client"], bool]:
+    def one(client: _Client) -> bool:
+        email = pool.next()
+        if email is None:
+            return False
+        client.session(email)
+        return True
+
+    return one
+
+
+def _signed_in_session(seated: _Seated, primed: list[tuple[str, str, str]]):
+    """Sessions of the signed-in mix. Each client's first one continues a session signed in
+    before the clock started (`primed`), from a random point of its SIGNED_IN_REQUESTS, so
+    that the logins are spread over the mix from its start instead of coming all at once."""
+    lock = threading.Lock()
+    rng = random.Random(50)
+
+    def one(client: _Client) -> bool:
+        if not client.primed:
+            client.primed = True
+            with lock:
+                entry = primed.pop() if primed else None
+                skip = rng.randrange(SIGNED_IN_REQUESTS - 1)
+            if entry is not None:
+                email, mentor, token = entry
+                try:
+                    client.signed_in(email, mentor, token=token, skip=skip)
+                finally:
+                    seated.give_back((email, mentor))
+                return True
+        pair = seated.take(client.deadline)
+        if pair is None:
+            return False
+        try:
+            client.signed_in(*pair)
+        finally:
+            seated.give_back(pair)
+        return True
+
+    return one
+
+
+def _prime(port: int, seated: _Seated) -> list[tuple[str, str, str]]:
+    """CLIENTS seated mentees signed in side by side, not measured: (mentee, mentor, token)."""
+    tally = _Tally()
+    primed: list[tuple[str, str, str]] = []
+
+    def one() -> None:
+        pair = seated.take(time.perf_counter())
+        if pair is None:
+            return  # fewer seated mentees than clients: the others wait for a free one
+        client = _Client(port, math.inf, tally)
+        try:
+            primed.append((*pair, client.login(pair[0])))
+        except _Abort:
+            seated.give_back(pair)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=one) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if tally.errors:
+        raise RuntimeError(f"signing in before the signed-in mix failed: {tally.errors}")
+    return primed
+
+
+def _client_thread(
+    port: int, session: Callable[[_Client], bool], deadline: float, tally: _Tally
+) -> None:
     client = _Client(port, deadline, tally)
     try:
         while time.perf_counter() < deadline:
-            email = pool.next()
-            if email is None:
-                return
             try:
-                client.session(email)
+                if not session(client):
+                    return
             except _Abort:
                 continue
             except _Stop:
@@ -437,14 +615,15 @@ def _client_thread(port: int, pool: _Pool, deadline: float, tally: _Tally) -> No
         client.close()
 
 
-def _drive(port: int, pool: _Pool) -> tuple[_Tally, float, float]:
-    """CLIENTS threads for SECONDS; returns the merged tally, the start and the deadline.
-    No request starts after the deadline; those in flight then are waited for."""
+def _drive(port: int, session: Callable[[_Client], bool]) -> tuple[_Tally, float, float]:
+    """CLIENTS threads for SECONDS, each running sessions back to back; returns the merged
+    tally, the start and the deadline. No request starts after the deadline; those in flight
+    then are waited for."""
     tallies = [_Tally() for _ in range(CLIENTS)]
     start = time.perf_counter()
     deadline = start + SECONDS
     threads = [
-        threading.Thread(target=_client_thread, args=(port, pool, deadline, t), daemon=True)
+        threading.Thread(target=_client_thread, args=(port, session, deadline, t), daemon=True)
         for t in tallies
     ]
     for thread in threads:
@@ -458,6 +637,7 @@ def _drive(port: int, pool: _Pool) -> tuple[_Tally, float, float]:
         merged.sessions += t.sessions
         merged.unseated += t.unseated
         merged.last_done = max(merged.last_done, t.last_done)
+        merged.seated += t.seated
     return merged, start, deadline
 
 
@@ -496,17 +676,25 @@ def _hash_seconds() -> float:
     return min(times)
 
 
-def _pbkdf2_iterations() -> int:
+def _hasher_description() -> str:
+    """The settings' first password hasher, as the server uses it for new hashes."""
     from django.contrib.auth.hashers import get_hasher
 
-    return getattr(get_hasher(), "iterations", 0)
+    hasher = get_hasher()
+    cost = [
+        f"{name} {getattr(hasher, name):,}"
+        for name in ("iterations", "time_cost", "memory_cost", "work_factor")
+        if isinstance(getattr(hasher, name, None), int)
+    ]
+    return f"{type(hasher).__name__}" + (f", {', '.join(cost)}" if cost else "")
 
 
-def _warm_up(port: int, pool: _Pool) -> tuple[str, str]:
-    """WARMUP_SESSIONS sessions side by side (one per worker, likely), not measured;
-    returns the token and mentor of one of them for the probe."""
+def _warm_up(port: int, pool: _Pool) -> tuple[str, str, list[tuple[str, str]]]:
+    """_warmup_sessions() sessions side by side (one per worker, likely), not measured;
+    returns the token and mentor of one of them for the probe, and the seated pairs."""
     tally = _Tally()
-    done: list[tuple[str, str] | None] = [None] * WARMUP_SESSIONS
+    sessions = _warmup_sessions()
+    done: list[tuple[str, str] | None] = [None] * sessions
 
     def one(i: int) -> None:
         client = _Client(port, math.inf, tally)
@@ -517,14 +705,14 @@ def _warm_up(port: int, pool: _Pool) -> tuple[str, str]:
         finally:
             client.close()
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(WARMUP_SESSIONS)]
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(sessions)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     if tally.errors or not all(done):
         raise RuntimeError(f"the warm-up sessions failed: {tally.errors}")
-    return done[0]
+    return (*done[0], tally.seated)
 
 
 def _probe(server: "_Server", token: str, mentor: str) -> dict:
@@ -560,11 +748,173 @@ def _server_description(kind: str) -> str:
     if kind == "gunicorn":
         from importlib.metadata import version
 
+        workers, threads = _web_workers_threads()
         return (
-            f"gunicorn {version('gunicorn')} (`config.wsgi:application`, gthread worker class, "
-            f"{WORKERS} worker process(es) × {THREADS} threads)"
+            f"gunicorn {version('gunicorn')} as `make run` starts it (`config/gunicorn.py`: "
+            f"gthread worker class, {workers} worker process(es) × {threads} threads)"
         )
     return "Django's `manage.py runserver --noreload` (threaded development server)"
+
+
+@dataclass
+class _Mix:
+    """One mix as measured, and the figures derived from it."""
+
+    tally: _Tally
+    start: float
+    deadline: float
+    server_log: str
+    cpu: dict[str, float]  # CPU seconds used during the mix, by side (those measurable)
+    load_before: float
+    window: float = 0.0
+    every: list[float] = field(default_factory=list)
+    by_label: dict[str, list[float]] = field(default_factory=dict)
+    errors_by_label: dict[str, int] = field(default_factory=dict)
+    not_login: list[float] = field(default_factory=list)
+    on_server: dict[str, list[float]] = field(default_factory=dict)
+    in_time: int = 0
+
+    def __post_init__(self) -> None:
+        self.window = max(self.tally.last_done, self.deadline) - self.start
+        self.every = [s for _, s, _, _ in self.tally.samples]
+        self.in_time = sum(1 for *_, done_at in self.tally.samples if done_at <= self.deadline)
+        by_label: dict[str, list[float]] = defaultdict(list)
+        errors_by_label: dict[str, int] = defaultdict(int)
+        for label, seconds, error, _ in self.tally.samples:
+            by_label[label].append(seconds)
+            errors_by_label[label] += error
+        self.by_label, self.errors_by_label = by_label, errors_by_label
+        self.not_login = [s for label, s, _, _ in self.tally.samples if label != LOGIN]
+        self.on_server = _server_durations(self.server_log)
+
+    @property
+    def errors(self) -> int:
+        return len(self.tally.errors)
+
+    @property
+    def rps(self) -> float:
+        return self.in_time / SECONDS
+
+    @property
+    def server_errors(self) -> list[str]:
+        return [line for line in self.server_log.splitlines() if " ERROR " in line]
+
+
+def _measure(server: "_Server", session: Callable[[_Client], bool]) -> _Mix:
+    """Drive one mix against the running server, with the CPU time of each side."""
+    log_offset = len(server.log_text())
+    pids = {
+        "server": server.process.pid,
+        # The process `make bench` started; a restarted database is not counted.
+        "database": int(os.environ.get("MONGODB_EMBEDDED_PID") or 0) or None,
+        "client": os.getpid(),
+    }
+    load_before = os.getloadavg()[0]
+    before = {k: _cpu_seconds(p, children=k == "server") for k, p in pids.items()}
+    tally, start, deadline = _drive(server.port, session)
+    after = {k: _cpu_seconds(p, children=k == "server") for k, p in pids.items()}
+    cpu = {
+        name: after[name] - before[name]
+        for name in pids
+        if before[name] is not None and after[name] is not None
+    }
+    return _Mix(tally, start, deadline, server.log_text()[log_offset:], cpu, load_before)
+
+
+def _mix_results(prefix: str, mix: _Mix) -> list[Result]:
+    logins = mix.by_label.get(LOGIN, [])
+    results = [
+        Result(f"{prefix}.rps", round(mix.rps, 1), "req/s"),
+        Result(f"{prefix}.p50_ms", round(_ms(mix.every, 50), 1), "ms"),
+        Result(f"{prefix}.p99_ms", round(_ms(mix.every, 99), 1), "ms"),
+        Result(f"{prefix}.errors", mix.errors, "count"),
+        Result(f"{prefix}.requests", len(mix.every), "count"),
+        Result(f"{prefix}.sessions", mix.tally.sessions, "count"),
+        Result(f"{prefix}.logins", len(logins), "count"),
+        Result(f"{prefix}.login_p50_ms", round(_ms(logins, 50), 1), "ms"),
+        Result(f"{prefix}.login_p99_ms", round(_ms(logins, 99), 1), "ms"),
+        Result(f"{prefix}.without_login_p50_ms", round(_ms(mix.not_login, 50), 1), "ms"),
+        Result(f"{prefix}.without_login_p99_ms", round(_ms(mix.not_login, 99), 1), "ms"),
+    ]
+    for side in ("server", "database", "client"):
+        if side in mix.cpu:
+            results.append(Result(f"{prefix}.cpu.{side}_s", round(mix.cpu[side], 1), "s"))
+    return results
+
+
+def _mix_table(mix: _Mix) -> list[str]:
+    def row(name: str, values: list[float], errs: int, server_values: list[float]) -> str:
+        server_cell = (
+            f"{_ms(server_values, 50):.0f} / {_ms(server_values, 99):.0f}" if server_values else "—"
+        )
+        return (
+            f"| {name} | {len(values):,} | {_ms(values, 50):.0f} | {_ms(values, 99):.0f} | "
+            f"{max(values) * 1000 if values else 0:.0f} | {errs} | {server_cell} |"
+        )
+
+    labels = ENDPOINT_ORDER + sorted(set(mix.by_label) - set(ENDPOINT_ORDER))
+    rows = [
+        row(label, mix.by_label[label], mix.errors_by_label[label], mix.on_server.get(label, []))
+        for label in labels
+        if mix.by_label.get(label)
+    ]
+    every_on_server = [s for v in mix.on_server.values() for s in v]
+    rows.append(row("**all requests**", mix.every, mix.errors, every_on_server))
+    rows.append(
+        row(
+            "all but login",
+            mix.not_login,
+            mix.errors - mix.errors_by_label.get(LOGIN, 0),
+            [s for label, values in mix.on_server.items() if label != LOGIN for s in values],
+        )
+    )
+    return [
+        "| endpoint | requests | p50 | p99 | max | errors | server p50 / p99 |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+    ]
+
+
+def _cpu_text(mix: _Mix, hash_s: float | None = None) -> str:
+    """The CPU split of a mix: seconds, share of a core, share of the CPU the three used."""
+    if not mix.cpu:
+        return "CPU: not available."
+    total = sum(mix.cpu.values()) or 1.0
+    parts = ", ".join(
+        f"{name} {used:.1f} s ({used / mix.window:.0%} of a core, {used / total:.0%} of the three)"
+        for name, used in mix.cpu.items()
+    )
+    missing = [side for side in ("server", "database", "client") if side not in mix.cpu]
+    text = (
+        f"CPU used from start to the last response ({mix.window:.1f} s): {parts}"
+        + (f"; {', '.join(missing)}: not measured (process gone or restarted)" if missing else "")
+        + f". {os.cpu_count()} cores shared by all three and whatever else runs on the machine "
+        f"(1-minute load average just before the mix: {mix.load_before:.1f})."
+    )
+    logins = len(mix.by_label.get(LOGIN, []))
+    if hash_s is not None and mix.cpu.get("server"):
+        hashing = logins * hash_s
+        text += (
+            f" Password checks alone account for about {hashing:.1f} s of it ({logins} logins × "
+            f"{hash_s * 1000:.0f} ms, one check timed in the bench process), "
+            f"{hashing / mix.cpu['server']:.0%} of the server's CPU time."
+        )
+    return text
+
+
+def _mix_notes(mix: _Mix) -> list[str]:
+    notes = []
+    if mix.tally.errors:
+        notes.append("Errors (first 5): " + "; ".join(f"`{e}`" for e in mix.tally.errors[:5]) + ".")
+    if mix.server_errors:
+        notes.append(f"The server logged {len(mix.server_errors)} ERROR line(s).")
+    if mix.tally.unseated:
+        notes.append(f"{mix.tally.unseated} session(s) found no mentor with a free seat.")
+    return notes
+
+
+def _ok(passed: bool) -> str:
+    return "ok" if passed else "**MISS**"
 
 
 def run() -> Section:
@@ -579,55 +929,25 @@ def run() -> Section:
     secret = secrets.token_urlsafe(50)
     probes = {}
     with _Server(SERVER, secret) as server:
-        token, mentor = _warm_up(server.port, pool)
-        log_offset = len(server.log_text())
-        pids = {
-            "server": server.process.pid,
-            "database": int(os.environ.get("MONGODB_EMBEDDED_PID") or 0) or None,
-            "client": os.getpid(),
-        }
-        load_before = os.getloadavg()[0]
-        cpu_before = {k: _cpu_seconds(p, children=k == "server") for k, p in pids.items()}
-        tally, start, deadline = _drive(server.port, pool)
-        cpu_after = {k: _cpu_seconds(p, children=k == "server") for k, p in pids.items()}
-        server_log = server.log_text()[log_offset:]
+        token, mentor, warm_seated = _warm_up(server.port, pool)
+        fresh = _measure(server, _fresh_session(pool))
+        seated = _Seated(warm_seated + fresh.tally.seated)
+        primed = _prime(server.port, seated)
+        signed = _measure(server, _signed_in_session(seated, primed))
         probes[SERVER] = _probe(server, token, mentor)
     other = "runserver" if SERVER == "gunicorn" else "gunicorn"
     with _Server(other, secret) as server:
         _probe(server, token, mentor)  # its first requests pay the lazy start-up
         probes[other] = _probe(server, token, mentor)
 
-    window = max(tally.last_done, deadline) - start
-    server_errors = [line for line in server_log.splitlines() if " ERROR " in line]
-    every = [s for _, s, _, _ in tally.samples]
-    in_time = sum(1 for *_, done_at in tally.samples if done_at <= deadline)
-    by_label: dict[str, list[float]] = defaultdict(list)
-    errors_by_label: dict[str, int] = defaultdict(int)
-    for label, seconds, error, _ in tally.samples:
-        by_label[label].append(seconds)
-        errors_by_label[label] += error
-    not_login = [s for label, s, _, _ in tally.samples if label != LOGIN]
-    on_server = _server_durations(server_log)
-    requests = len(every)
-    errors = len(tally.errors)
-    rps = in_time / SECONDS
-    p50, p99 = _ms(every, 50), _ms(every, 99)
-    conflicts = len(by_label.get(SELECT_FULL, []))
-    logins = len(by_label[LOGIN])
+    p99 = _ms(fresh.every, 99)
+    conflicts = len(fresh.by_label.get(SELECT_FULL, []))
     results = [
-        Result("load.rps", round(rps, 1), "req/s"),
-        Result("load.p50_ms", round(p50, 1), "ms"),
-        Result("load.p99_ms", round(p99, 1), "ms"),
-        Result("load.errors", errors, "count"),
-        Result("load.requests", requests, "count"),
-        Result("load.sessions", tally.sessions, "count"),
+        *_mix_results("load", fresh),
         Result("load.select_conflicts", conflicts, "count"),
-        Result("load.login_p50_ms", round(_ms(by_label[LOGIN], 50), 1), "ms"),
-        Result("load.login_p99_ms", round(_ms(by_label[LOGIN], 99), 1), "ms"),
-        Result("load.without_login_p50_ms", round(_ms(not_login, 50), 1), "ms"),
-        Result("load.without_login_p99_ms", round(_ms(not_login, 99), 1), "ms"),
         Result("load.clients", CLIENTS, "count"),
         Result("load.duration_s", SECONDS, "s"),
+        *_mix_results("load.signed_in", signed),
     ]
     for kind in ("gunicorn", "runserver"):
         results += [
@@ -635,106 +955,92 @@ def run() -> Section:
             Result(f"load.probe.{kind}.rps", round(probes[kind]["rps"], 1), "req/s"),
         ]
 
-    def row(name: str, values: list[float], errs: int, server_values: list[float]) -> str:
-        server_cell = (
-            f"{_ms(server_values, 50):.0f} / {_ms(server_values, 99):.0f}" if server_values else "—"
-        )
-        return (
-            f"| {name} | {len(values):,} | {_ms(values, 50):.0f} | {_ms(values, 99):.0f} | "
-            f"{max(values) * 1000 if values else 0:.0f} | {errs} | {server_cell} |"
-        )
-
-    labels = ENDPOINT_ORDER + sorted(set(by_label) - set(ENDPOINT_ORDER))
-    rows = [
-        row(label, by_label[label], errors_by_label[label], on_server.get(label, []))
-        for label in labels
-        if by_label.get(label)
-    ]
-    rows.append(row("**all requests**", every, errors, [s for v in on_server.values() for s in v]))
-    rows.append(
-        row(
-            "all but login",
-            not_login,
-            errors - errors_by_label[LOGIN],
-            [s for label, values in on_server.items() if label != LOGIN for s in values],
-        )
-    )
-    cpu_used = {
-        name: cpu_after[name] - cpu_before[name]
-        for name in pids
-        if cpu_before[name] is not None and cpu_after[name] is not None
-    }
-    cpu_text = ", ".join(
-        f"{name} {used:.1f} s ({used / window:.0%} of a core)" for name, used in cpu_used.items()
-    )
-    hashing = logins * hash_s
-    hashing_text = (
-        f" Password checks alone account for about {hashing:.1f} s of it ({logins} logins × "
-        f"{hash_s * 1000:.0f} ms, one check timed in the bench process), "
-        f"{hashing / cpu_used['server']:.0%} of the server's CPU time."
-        if cpu_used.get("server")
-        else ""
-    )
-    error_ok = "ok" if errors == 0 else "**MISS**"
-    p99_ok = "ok" if p99 < P99_TARGET_MS else "**MISS**"
-    notes = []
-    if tally.errors:
-        notes.append("Errors (first 5): " + "; ".join(f"`{e}`" for e in tally.errors[:5]) + ".")
-    if server_errors:
-        notes.append(f"The server logged {len(server_errors)} ERROR line(s).")
+    fresh_notes = _mix_notes(fresh)
     if pool.exhausted:
-        notes.append(
-            "**MISS**: the pool of fresh mentees ran out before the end of the run (clients "
+        fresh_notes.append(
+            "**MISS**: the pool of fresh mentees ran out before the end of the mix (clients "
             "stopped early); raise BENCH_LOAD_MENTEES."
         )
-    if tally.unseated:
-        notes.append(f"{tally.unseated} session(s) found no mentor with a free seat.")
+    signed_notes = _mix_notes(signed)
+    if seated.handed > seated.size:
+        signed_notes.append(
+            f"{seated.size} seated mentee(s) for {seated.handed} sessions: some signed in "
+            "more than once (one client at a time)."
+        )
+    signed_logins = len(signed.by_label.get(LOGIN, []))
     g, r = probes["gunicorn"], probes["runserver"]
     markdown = "\n".join(
         [
             f"{CLIENTS} concurrent clients (threads of the bench process, stdlib `http.client`, "
             "one keep-alive connection each, no think time) drive the real HTTP API on "
-            f"loopback for {SECONDS:.0f} s, after {WARMUP_SESSIONS} unmeasured warm-up "
-            "session(s). Each session is a fresh mentee: login → matches → select (the "
-            "best-ranked mentor with a free seat; on 409 `mentor_full` the next) → my-mentor "
-            "→ send a chat message → read the conversation → conversations. An error is a "
+            f"loopback in two mixes of {SECONDS:.0f} s each, one after the other on the same "
+            f"server, after {_warmup_sessions()} unmeasured warm-up session(s). An error is a "
             "transport failure, a 5xx, or any status or body the flow does not expect (every "
-            "response is checked: the right user, mentor, message and conversation); 409 "
-            "`mentor_full` under contention is expected and counted apart.",
+            "response is checked: the right user, mentor, message and conversation).",
             "",
-            f"- Server: {_server_description(SERVER)}, DEBUG off, request log on, in its own "
-            "process(es).",
+            f"- Server: {_server_description(SERVER)}, DEBUG off, request log on, gunicorn's "
+            "access log off, in its own process(es).",
             f"- Cohort: {mentees:,} mentees × {mentors:,} mentors (MAX_MENTEES "
             f"{settings.MAX_MENTEES}: {mentors * settings.MAX_MENTEES:,} seats), demo-style "
             f"profiles; {seeding['scores']:,} scores computed and written by "
             f"`recalculate_all_scores` ({seeding['scores_s']:.1f} s). Passwords use the "
-            f"server's hasher (Django's default PBKDF2-SHA256, {_pbkdf2_iterations():,} "
-            "iterations): every login pays a real `check_password`.",
-            f"- Run: {requests:,} requests ({in_time:,} completed within the {SECONDS:.0f} s, "
-            f"hence the rate; the rest were in flight at the end and are in the latencies), "
-            f"{tally.sessions:,} complete sessions, {conflicts} select conflict(s) (409 "
-            "`mentor_full`).",
-            f"- CPU used from start to the last response ({window:.1f} s): "
-            f"{cpu_text or 'not available'}; {os.cpu_count()} cores shared by all three and "
-            "whatever else runs on the machine (1-minute load average just before the run: "
-            f"{load_before:.1f}).{hashing_text}",
+            f"server's hasher ({_hasher_description()}): every login pays a real "
+            "`check_password`.",
+            "- Database: the embedded server `make bench` starts, journaled (durable) in a "
+            "fresh var/bench-mongo; its CPU is that of the process MONGODB_EMBEDDED_PID names.",
             "",
             "Latency in ms as the client sees it (queueing included); the last column is the "
             "server's own time per request (request log `duration_ms`, p50 / p99).",
             "",
-            "| endpoint | requests | p50 | p99 | max | errors | server p50 / p99 |",
-            "|---|---|---|---|---|---|---|",
-            *rows,
+            "### Every session logs in",
             "",
-            f"Throughput: **{rps:.1f} requests/s** ({tally.sessions / window:.1f} sessions/s). "
-            f"Targets at {CLIENTS} clients: 0 errors — {errors} {error_ok}; p99 over all "
-            f"requests < {P99_TARGET_MS:.0f} ms — {p99:.0f} ms {p99_ok} (without the logins: "
-            f"{_ms(not_login, 99):.0f} ms, for information).",
-            *([""] + notes if notes else []),
+            "Each session is a fresh mentee: login → matches → select (the best-ranked mentor "
+            "with a free seat; on 409 `mentor_full` the next) → my-mentor → send a chat "
+            "message → read the conversation → conversations; 409 `mentor_full` under "
+            "contention is expected and counted apart.",
             "",
-            "Why gunicorn: one client sends "
-            f"{PROBE_REQUESTS} reads (my-mentor and the conversation, alternately), one at a "
-            "time, on a keep-alive connection, to each server in turn:",
+            f"- Run: {len(fresh.every):,} requests ({fresh.in_time:,} completed within the "
+            f"{SECONDS:.0f} s, hence the rate; the rest were in flight at the end and are in "
+            f"the latencies), {fresh.tally.sessions:,} complete sessions, {conflicts} select "
+            "conflict(s) (409 `mentor_full`).",
+            f"- {_cpu_text(fresh, hash_s)}",
+            "",
+            *_mix_table(fresh),
+            "",
+            f"Throughput: **{fresh.rps:.1f} requests/s** "
+            f"({fresh.tally.sessions / fresh.window:.1f} sessions/s). Targets at {CLIENTS} "
+            f"clients: 0 errors — {fresh.errors} {_ok(fresh.errors == 0)}; p99 over all "
+            f"requests ≤ {P99_TARGET_MS:.0f} ms — {p99:.0f} ms {_ok(p99 <= P99_TARGET_MS)} "
+            f"(without the logins: {_ms(fresh.not_login, 99):.0f} ms, for information); "
+            f"≥ {RPS_TARGET:.0f} requests/s — {fresh.rps:.1f} {_ok(fresh.rps >= RPS_TARGET)}.",
+            *([""] + fresh_notes if fresh_notes else []),
+            "",
+            "### Signed in",
+            "",
+            "Mentees seated by the warm-up and the first mix sign in again, one login per "
+            f"{SIGNED_IN_REQUESTS} requests, and reuse the token: my-mentor → send a chat "
+            "message → read the conversation (it must start with that message) → "
+            "conversations, round and round. Before the clock starts, each client signs in "
+            "once (not measured) and begins at a random point of its first "
+            f"{SIGNED_IN_REQUESTS} requests, so "
+            "the logins are spread over the mix. The server runs with CHAT_SENDS_PER_USER "
+            "raised out of reach (checked and counted as usual, never hit).",
+            "",
+            f"- Run: {len(signed.every):,} requests ({signed.in_time:,} within the "
+            f"{SECONDS:.0f} s), {signed_logins:,} logins of {seated.size:,} seated mentees.",
+            f"- {_cpu_text(signed, hash_s)}",
+            "",
+            *_mix_table(signed),
+            "",
+            f"Throughput: **{signed.rps:.1f} requests/s**; p99 over all requests "
+            f"{_ms(signed.every, 99):.0f} ms (for information); 0 errors — {signed.errors} "
+            f"{_ok(signed.errors == 0)}.",
+            *([""] + signed_notes if signed_notes else []),
+            "",
+            "### Why gunicorn",
+            "",
+            f"One client sends {PROBE_REQUESTS} reads (my-mentor and the conversation, "
+            "alternately), one at a time, on a keep-alive connection, to each server in turn:",
             "",
             "| server | requests/s | client p50 ms | client p99 ms | server p50 ms |",
             "|---|---|---|---|---|",

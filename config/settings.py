@@ -51,9 +51,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+# Or a file holding it: `make run` / `make dev` generate var/secret_key on first start
+# (config/secret_key.py) and point here, so no process signs with the public key below.
+SECRET_KEY_FILE = env_str("DJANGO_SECRET_KEY_FILE", "")
+if not SECRET_KEY and SECRET_KEY_FILE:
+    try:
+        SECRET_KEY = Path(SECRET_KEY_FILE).read_text().strip()
+    except OSError as error:
+        raise ImproperlyConfigured(f"DJANGO_SECRET_KEY_FILE: cannot read it: {error}") from None
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(f"DJANGO_SECRET_KEY_FILE {SECRET_KEY_FILE} is empty.")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required unless DJANGO_DEBUG is on.")
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required unless DJANGO_DEBUG is on."
+        )
     SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
@@ -84,6 +96,9 @@ MIDDLEWARE = [
     # the admin's session or auth middleware, a bug, Django's HTML pages) into JSON.
     "config.errors.ErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's CSS and JS) from STATIC_ROOT, DEBUG on or off (docs/operations.md
+    # "Serving"); right after SecurityMiddleware, as WhiteNoise's documentation asks.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -260,3 +275,14 @@ for _proxy in TRUSTED_PROXIES:
         raise ImproperlyConfigured(
             f"TRUSTED_PROXIES must list IP addresses or networks, got {_proxy!r}."
         ) from None
+
+# --- Serving (docs/operations.md "Serving"): gunicorn, as `make run` starts it ---
+# config/gunicorn.py reads these. gthread workers: WEB_WORKERS processes (one per core of the
+# 2-core target; each its own GIL) × WEB_THREADS threads, so requests waiting on the database
+# or hashing a password do not queue behind one another (the load bench drives 20 clients).
+WEB_WORKERS = env_int("WEB_WORKERS", 2, minimum=1)
+WEB_THREADS = env_int("WEB_THREADS", 20, minimum=1)
+# A worker silent this long is killed and replaced; on SIGTERM, requests in flight get this
+# long to finish (below the 30 s the embedded_mongo launcher waits before a SIGKILL).
+WEB_TIMEOUT_SECONDS = env_int("WEB_TIMEOUT_SECONDS", 30, minimum=1)
+WEB_GRACEFUL_TIMEOUT_SECONDS = env_int("WEB_GRACEFUL_TIMEOUT_SECONDS", 20, minimum=1)

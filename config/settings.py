@@ -260,3 +260,21 @@ for _proxy in TRUSTED_PROXIES:
         raise ImproperlyConfigured(
             f"TRUSTED_PROXIES must list IP addresses or networks, got {_proxy!r}."
         ) from None
+
+# --- Passwords (docs/operations.md "Passwords") ---
+# Argon2id at OWASP's parameters (users/hashers.py) hashes every new or changed password.
+# The PBKDF2 hashers stay listed so that existing hashes still verify; Django rehashes a
+# PBKDF2 (or differently tuned argon2) hash with the first hasher at its next successful
+# login. Only one hasher per algorithm name: Django's Argon2PasswordHasher would shadow ours.
+PASSWORD_HASHERS = [
+    "users.hashers.OwaspArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+# At most this many password hashes or checks run at once in one process
+# (users/password_gate.py); a request that finds them all taken waits up to
+# PASSWORD_CHECK_WAIT_MS, then gets 503 server_busy. Both hashers run outside the GIL, so
+# each slot can fill a core: with gunicorn's one worker per core, 1 leaves the other
+# requests of a worker competing with at most one hash.
+PASSWORD_CHECKS_PER_PROCESS = env_int("PASSWORD_CHECKS_PER_PROCESS", 1, minimum=1)
+PASSWORD_CHECK_WAIT_MS = env_int("PASSWORD_CHECK_WAIT_MS", 500)

@@ -44,7 +44,8 @@ def register_user(
     """Create a MENTEE or MENTOR account and sign it in.
 
     Raises ValidationFailedError, InvalidPasswordError, EmailTakenError (also when a
-    concurrent registration of the same email wins the unique index).
+    concurrent registration of the same email wins the unique index), ServerBusyError
+    when no password-hashing slot frees up (users/password_gate.py).
     """
     email = _clean_email(email)
     if role not in SELF_SERVICE_ROLES:

@@ -79,6 +79,16 @@ class DatabaseUnavailableError(MatchingError):
     retry_after = 5
 
 
+class ServerBusyError(MatchingError):
+    """Every password-check slot of the process stayed taken for PASSWORD_CHECK_WAIT_MS
+    (users/password_gate.py); nothing was checked or changed."""
+
+    status, code = 503, "server_busy"
+    message = "The server is busy checking other passwords; try again shortly."
+    # A burst of checks clears in well under a second at ~20 ms each.
+    retry_after = 1
+
+
 class AccountPendingDeletionError(ForbiddenError):
     code = "account_pending_deletion"
     message = "This account is pending deletion. Restore it with POST /users/me/restore/."

@@ -286,3 +286,22 @@ WEB_THREADS = env_int("WEB_THREADS", 20, minimum=1)
 # long to finish (below the 30 s the embedded_mongo launcher waits before a SIGKILL).
 WEB_TIMEOUT_SECONDS = env_int("WEB_TIMEOUT_SECONDS", 30, minimum=1)
 WEB_GRACEFUL_TIMEOUT_SECONDS = env_int("WEB_GRACEFUL_TIMEOUT_SECONDS", 20, minimum=1)
+
+# --- Passwords (docs/operations.md "Passwords") ---
+# Argon2id at OWASP's parameters (users/hashers.py) hashes every new or changed password.
+# The PBKDF2 hashers stay listed so that existing hashes still verify; Django rehashes a
+# PBKDF2 (or differently tuned argon2) hash with the first hasher at its next successful
+# login. Only one hasher per algorithm name: Django's Argon2PasswordHasher would shadow ours.
+PASSWORD_HASHERS = [
+    "users.hashers.OwaspArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+# At most this many password hashes or checks run at once in one process
+# (users/password_gate.py); a request that finds them all taken waits up to
+# PASSWORD_CHECK_WAIT_MS, then gets 503 server_busy. A fixed 2, not the core count: a host
+# runs at most workers × 2 hashes (19 MiB each) whatever its size, and a slot is held for
+# the Python around the hash too, which waits for the GIL in a busy worker (1 slot and
+# 500 ms refused logins at the bench's 20 clients).
+PASSWORD_CHECKS_PER_PROCESS = env_int("PASSWORD_CHECKS_PER_PROCESS", 2, minimum=1)
+PASSWORD_CHECK_WAIT_MS = env_int("PASSWORD_CHECK_WAIT_MS", 1000)

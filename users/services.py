@@ -10,7 +10,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from config.errors import InvalidFieldError, ValidationFailedError
-from users import tokens
+from users import password_gate, tokens
 from users.errors import (
     EmailTakenError,
     InvalidCredentialsError,
@@ -44,7 +44,8 @@ def register_user(
     """Create a MENTEE or MENTOR account and sign it in.
 
     Raises ValidationFailedError, InvalidPasswordError, EmailTakenError (also when a
-    concurrent registration of the same email wins the unique index).
+    concurrent registration of the same email wins the unique index), ServerBusyError
+    when no password-hashing slot frees up (users/password_gate.py).
     """
     email = _clean_email(email)
     if role not in SELF_SERVICE_ROLES:
@@ -59,7 +60,8 @@ def register_user(
         raise InvalidPasswordError(" ".join(exc.messages)) from None
     if User.objects.filter(email=email).exists():
         raise EmailTakenError()
-    user.set_password(password)
+    with password_gate.slot():
+        user.set_password(password)
     try:
         user.save(force_insert=True)
     except IntegrityError:
@@ -68,13 +70,21 @@ def register_user(
 
 
 def login_user(*, email: str, password: str) -> tuple[User, dict[str, str]]:
-    """Check credentials and start a session; raises InvalidCredentialsError."""
+    """Check credentials and start a session; raises InvalidCredentialsError, or
+    ServerBusyError when no password-check slot frees up (users/password_gate.py).
+
+    A correct password whose hash is not the first hasher's (PBKDF2 from before Argon2id,
+    or other Argon2 parameters) is rehashed and saved by check_password, in the slot.
+    """
     user = User.objects.filter(email=normalize_email(email), is_active=True).first()
-    if user is None:
-        make_password(password)  # same work as a real check: no account-existence oracle
-        raise InvalidCredentialsError()
-    if not user.check_password(password):
-        raise InvalidCredentialsError()
+    with password_gate.slot():
+        if user is None:
+            # Hashing with the first hasher (Argon2id) costs what checking one of its hashes
+            # does, and takes a slot alike: no account-existence oracle, busy or not.
+            make_password(password)
+            raise InvalidCredentialsError()
+        if not user.check_password(password):
+            raise InvalidCredentialsError()
     return user, tokens.issue_tokens(user)
 
 

@@ -131,9 +131,7 @@ def test_addresses_stored_before_the_rules_still_sign_in(api):
     user = MenteeFactory()
     User.objects.filter(pk=user.pk).update(email="old.user@campus.local")
 
-    response = api().post(
-        LOGIN, {"email": " Old.User@campus.local", "password": DEFAULT_PASSWORD}
-    )
+    response = api().post(LOGIN, {"email": " Old.User@campus.local", "password": DEFAULT_PASSWORD})
 
     assert response.status_code == HTTPStatus.OK
     assert response.json()["user"]["email"] == "old.user@campus.local"

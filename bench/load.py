@@ -137,7 +137,7 @@ def _seed(mentees: int, mentors: int) -> tuple[list[str], dict]:
     call_command("migrate", verbosity=0)
     began = time.perf_counter()
     rng = random.Random(20260)
-    # One hash for everybody, with the hasher the server uses (settings' default, PBKDF2):
+    # One hash for everybody, with the hasher the server uses (the settings' first one):
     # each login still pays the full check_password.
     password = make_password(PASSWORD)
     people = [

@@ -434,9 +434,45 @@ def _patch_candidate_lookup(memory: Any) -> None:
                     index_map=index_map if isinstance(index_map, memory.MemoryIndexMap) else None,
                     index_key=key,
                 )
-        return original_indexed(
+        found = original_indexed(
             self, indexes, index_data, query_plan, dialect=dialect, collation=collation
         )
+        if found is None and collation is None:
+            found = _in_lookup(self, indexes, index_data, query_plan, dialect=dialect)
+        return found
+
+    # FIX(k): {"f": {"$in": [v1, v2, ...]}} (Django's email__in: a mentee's match list reads
+    # every listed mentor) scanned the whole collection even where f has an ascending
+    # single-field index: the planner above uses an index for an equality only. With plain
+    # scalar values $in is the union of the equalities f == v, and mongoeco answers each
+    # such equality from that index's map (find_usable_index's EqualsCondition branch,
+    # mongoeco 4.11.0, same map, same key function), so the union of those lookups is
+    # exactly the candidate set the equalities would give. Only when the engine found no
+    # usable equality itself; the caller re-matches every candidate against the whole filter.
+    def _in_lookup(engine, indexes, index_data, query_plan, *, dialect):
+        clauses = (
+            query_plan.clauses if isinstance(query_plan, memory.AndCondition) else (query_plan,)
+        )
+        for clause in clauses:
+            if (
+                not isinstance(clause, InCondition)
+                or clause.null_matches_undefined
+                or not all(type(value) in scalar_types for value in clause.values)
+            ):
+                continue
+            for index in indexes:
+                if index["key"] != [(clause.field, 1)] or not memory.query_can_use_index(
+                    index, query_plan, dialect=dialect, collation=None
+                ):
+                    continue
+                index_map = index_data.get(index["name"])
+                if index_map is None:
+                    continue
+                keys = set()
+                for value in clause.values:
+                    keys.update(index_map.get((engine._index_equality_key(value),), ()))
+                return memory._MemoryIndexedCandidates(keys)
+        return None
 
     engine_cls._candidate_items_for_plan_locked = _candidate_items_for_plan_locked
     engine_cls._indexed_candidate_storage_keys_for_plan_locked = (

@@ -12,14 +12,6 @@ from django.db import connection, connections
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def cache():
-    store = caches["limits"]
-    store.clear()
-    yield store
-    store.clear()
-
-
 def _collection():
     return connection.database[settings.CACHES["limits"]["LOCATION"]]
 

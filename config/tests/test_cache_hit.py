@@ -4,26 +4,12 @@ rate limits and lockouts use (config/ratelimit.py)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
 
 from config.db_commands import counting
-from config.tests.test_cache import _run_in_threads
+from config.tests.test_cache import _collection, _run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def cache():
-    store = caches["limits"]
-    store.clear()
-    yield store
-    store.clear()
-
-
-def _collection():
-    return connection.database[settings.CACHES["limits"]["LOCATION"]]
 
 
 def test_hit_starts_at_one_then_counts_in_one_command_each(cache):

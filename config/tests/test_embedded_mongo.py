@@ -144,6 +144,7 @@ def test_dump_restore_round_trip(tmp_path):
         assert pairs.count_documents({}) == 2500
         assert pairs.find_one({"_id": "p1234"}) == {"_id": "p1234", "a": 4, "b": "1234"}
         assert "empty" in mongo_client.app.list_collection_names()
+        assert sorted(pairs.index_information()) == ["_id_", "a_b"]  # no hidden index
         index = pairs.index_information()["a_b"]
         assert index["key"] == [("a", 1), ("b", 1)]
         assert index["unique"] is True
@@ -223,6 +224,42 @@ def test_in_on_an_indexed_field_finds_exactly_the_matches(mongo_db):
     assert docs.delete_many({"email": {"$in": ["a@x.edu"]}, "n": 9}).deleted_count == 0
     assert docs.update_many({"tag": {"$in": ["red"]}}, {"$inc": {"n": 10}}).matched_count == 2
     assert ids({"n": {"$gt": 10}}) == ["a", "b"]
+
+
+def _index_names(collection):
+    return sorted(index["name"] for index in collection.list_indexes())
+
+
+def test_equality_on_a_compound_index_prefix_and_the_indexes_listed(mongo_db):
+    """An equality on a compound index's leading field (a mentee's scores, answered through
+    a hidden single-field index on the embedded server, FIX(l)) finds exactly the matches,
+    and the indexes a client sees are the ones it created, whatever it creates or drops."""
+    scores = mongo_db.scores
+    scores.create_index([("mentee", ASCENDING), ("score", -1)], name="rank")
+    scores.insert_many(
+        [{"mentee": f"m{i % 3}", "mentor": f"t{i}", "score": i} for i in range(12)]
+        + [{"mentee": ["m1", "m2"], "mentor": "both", "score": 99}, {"mentor": "none"}]
+    )
+
+    def mentors(query):
+        return [doc["mentor"] for doc in scores.find(query).sort("score", -1)]
+
+    assert _index_names(scores) == ["_id_", "rank"]
+    assert list(scores.index_information()) == ["_id_", "rank"]
+    assert mentors({"mentee": "m1"}) == ["both", "t10", "t7", "t4", "t1"]
+    assert mentors({"mentee": "m0", "score": {"$gte": 6}}) == ["t9", "t6"]
+    assert mentors({"mentee": None}) == ["none"]
+
+    scores.create_index([("mentee", ASCENDING)], name="by_mentee")  # the client's own
+    assert _index_names(scores) == ["_id_", "by_mentee", "rank"]
+    scores.drop_index("by_mentee")
+    scores.drop_index("rank")
+    assert _index_names(scores) == ["_id_"]
+    assert mentors({"mentee": "m2"}) == ["both", "t11", "t8", "t5", "t2"]
+    scores.create_index([("mentee", ASCENDING), ("mentor", ASCENDING)], unique=True, name="pair")
+    assert _index_names(scores) == ["_id_", "pair"]
+    assert scores.delete_many({"mentee": "m0"}).deleted_count == 4
+    assert mentors({"mentee": "m0"}) == []
 
 
 def test_scalar_and_index_fast_paths_round_trip(mongo_db):

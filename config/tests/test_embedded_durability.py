@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -273,11 +274,16 @@ def test_kill_9_of_every_process_loses_no_acknowledged_write(tmp_path):
             for pid in os.listdir("/proc")
             if pid.isdigit() and str(out).encode() in _cmdline(int(pid))
         )
+        # The launcher's work directory (port file, server log): nobody is left to remove
+        # it after a kill -9 of everything, so the test does.
+        argv = _cmdline(server_pid).split(b"\0")
+        workdir = Path(argv[argv.index(b"--port-file") + 1].decode()).parent
         # The server runs in a session of its own: kill it, the launcher and the child.
         for pid in (launcher.pid, child_pid, server_pid):
             os.kill(pid, signal.SIGKILL)
         launcher.wait(30)
         _wait_for(lambda: not _cmdline(server_pid) and not _cmdline(child_pid))
+        shutil.rmtree(workdir)
     finally:
         if launcher.poll() is None:
             launcher.kill()

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from chat.errors import InvalidCursorError, NotMatchedError
 from chat.models import Message
-from config.documents import any_of, any_of_filter, from_document
+from config.documents import from_document
 from config.errors import ValidationFailedError
 from users.models import Role, User, normalize_email
 
@@ -114,7 +114,7 @@ def conversations(*, user: User) -> list[dict]:
     others = counterparts(user)
     if not others:
         return []
-    people = {u.email: u for u in User.objects.filter(**any_of_filter("email", others))}
+    people = {u.email: u for u in User.objects.filter(email__in=others)}
     collection = connection.get_collection(Message._meta.db_table)
     me = user.email
     # $ifNull: a missing read_at counts as unread, as the ORM's read_at=None does.
@@ -128,8 +128,8 @@ def conversations(*, user: User) -> list[dict]:
                 {
                     "$match": {
                         "$or": [
-                            {"sender": me, "recipient": any_of(others)},
-                            {"recipient": me, "sender": any_of(others)},
+                            {"sender": me, "recipient": {"$in": others}},
+                            {"recipient": me, "sender": {"$in": others}},
                         ]
                     }
                 },

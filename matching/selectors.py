@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import connection
 
-from config.documents import any_of_filter, from_document
+from config.documents import from_document
 from matching.models import Score
 from matching.services.scores import is_scorable
 from users.models import Role, User
@@ -62,5 +62,5 @@ def mentees_of(*, mentor: User) -> list[User]:
     roster = list(mentor.current_mentees)
     if not roster:
         return []
-    found = {u.email: u for u in User.objects.filter(**any_of_filter("email", roster))}
+    found = {u.email: u for u in User.objects.filter(email__in=roster)}
     return [found[e] for e in mentor.current_mentees if e in found]

@@ -27,7 +27,6 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from config.documents import any_of
 from matching.models import IntentOp, Invitation, InvitationStatus, MatchIntent
 from matching.services.intents import is_stale, lease_start, lock_for_repair, take_over
 from users.models import Role, User
@@ -163,7 +162,7 @@ def repair_if_stale(*, mentee_emails: list[str], now=None) -> list[str]:
         return []
     # A find, not the ORM's aggregation: this runs on every matching read.
     stale = connection.get_collection(MatchIntent._meta.db_table).find(
-        {"mentee_email": any_of(mentee_emails), "created_at": {"$lte": lease_start(now)}},
+        {"mentee_email": {"$in": list(mentee_emails)}, "created_at": {"$lte": lease_start(now)}},
         {"mentee_email": 1},
     )
     changes: list[str] = []

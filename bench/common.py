@@ -29,6 +29,20 @@ class Section:
     markdown: str = ""
 
 
+def json_exchange(conn, method: str, path: str, *, body=None, token=None) -> tuple[int, bytes]:
+    """One JSON API request on a keep-alive http.client connection: (status, raw body)."""
+    headers = {"Accept": "application/json"}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    conn.request(method, path, body=payload, headers=headers)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
 def setup_django() -> None:
     """Configure Django against a scratch database, migrated from empty."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

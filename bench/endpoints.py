@@ -16,7 +16,7 @@ import statistics
 import time
 import urllib.parse
 
-from bench.common import Result, Section
+from bench.common import Result, Section, json_exchange
 from bench.load import PASSWORD, _seed, _Server
 
 REQUESTS = int(os.environ.get("BENCH_ENDPOINT_REQUESTS", "200"))
@@ -44,19 +44,10 @@ class _Http:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def request(self, method, path, body=None, token=None):
-        headers = {"Accept": "application/json"}
-        payload = None
-        if body is not None:
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
         began = time.perf_counter()
-        self.conn.request(method, path, body=payload, headers=headers)
-        response = self.conn.getresponse()
-        raw = response.read()
+        status, raw = json_exchange(self.conn, method, path, body=body, token=token)
         elapsed = time.perf_counter() - began
-        return response.status, (json.loads(raw) if raw else {}), elapsed
+        return status, (json.loads(raw) if raw else {}), elapsed
 
     def close(self) -> None:
         self.conn.close()

@@ -51,7 +51,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import BENCH_DB, ROOT, Result, Section
+from bench.common import BENCH_DB, ROOT, Result, Section, json_exchange
 
 CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "20"))
 # Per mix: two mixes of 20 s keep the run (and the cohort it needs, below) near today's.
@@ -337,25 +337,15 @@ class _Client:
     ) -> tuple[int, dict]:
         if time.perf_counter() >= self.deadline:
             raise _Stop
-        headers = {"Accept": "application/json"}
-        payload = None
-        if body is not None:
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
         began = time.perf_counter()
         try:
-            self.conn.request(method, path, body=payload, headers=headers)
-            response = self.conn.getresponse()
-            raw = response.read()
+            status, raw = json_exchange(self.conn, method, path, body=body, token=token)
         except (OSError, http.client.HTTPException) as exc:
             elapsed = time.perf_counter() - began
             self.conn.close()  # reconnects on the next request
             self._record(label, elapsed, f"{label}: transport {type(exc).__name__}: {exc}")
             raise _Abort from None
         elapsed = time.perf_counter() - began
-        status = response.status
         try:
             data = json.loads(raw) if raw else {}
         except ValueError:

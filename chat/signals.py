@@ -2,8 +2,9 @@
 
 from django.dispatch import receiver
 
-from chat import services
+from chat import notify, services
 from matching.signals import pair_unmatched
+from notifications.signals import outbox_tick
 from users.signals import user_purged
 
 
@@ -15,3 +16,8 @@ def delete_messages_of_unmatched_pair(sender, mentee_email: str, mentor_email: s
 @receiver(user_purged, dispatch_uid="chat.delete_messages_of_purged_user")
 def delete_messages_of_purged_user(sender, user, **kwargs):
     services.delete_messages_of(email=user.email)
+
+
+@receiver(outbox_tick, dispatch_uid="chat.send_chat_digests")
+def send_chat_digests(sender, now, **kwargs):
+    notify.send_digests(now=now)

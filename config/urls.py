@@ -71,6 +71,7 @@ urlpatterns = [
     path("health/live/", health_live, name="health-live"),
     path("health/ready/", health_ready, name="health-ready"),
     path("", include("users.urls")),
+    path("", include("users.urls_password")),
     path("matching/", include("matching.urls")),
     path("chat/", include("chat.urls")),
     path("api/docs/", api_docs.docs_page, name="api-docs"),

@@ -10,14 +10,16 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from config.errors import InvalidFieldError, ValidationFailedError
-from users import password_gate, tokens
+from users import password_gate, tokens, verification
 from users.errors import (
+    EmailNotVerifiedError,
     EmailTakenError,
     InvalidCredentialsError,
     InvalidPasswordError,
     NotPendingDeletionError,
 )
 from users.models import (
+    NOTIFICATION_KINDS,
     PROFILE_TEXT_MAX,
     EmailRuleError,
     Role,
@@ -40,8 +42,9 @@ def _clean_email(email: str) -> str:
 
 def register_user(
     *, email: str, password: str, role: str, first_name: str = "", last_name: str = ""
-) -> tuple[User, dict[str, str]]:
-    """Create a MENTEE or MENTOR account and sign it in.
+) -> tuple[User, dict[str, str] | None]:
+    """Create a MENTEE or MENTOR account, mail it a confirmation link and sign it in; with
+    EMAIL_VERIFICATION_REQUIRED no session starts (None) until the address is confirmed.
 
     Raises ValidationFailedError, InvalidPasswordError, EmailTakenError (also when a
     concurrent registration of the same email wins the unique index), ServerBusyError
@@ -66,12 +69,17 @@ def register_user(
         user.save(force_insert=True)
     except IntegrityError:
         raise EmailTakenError() from None
+    verification.send_verification_mail(user=user)
+    if settings.EMAIL_VERIFICATION_REQUIRED:
+        return user, None
     return user, tokens.issue_tokens(user)
 
 
 def login_user(*, email: str, password: str) -> tuple[User, dict[str, str]]:
     """Check credentials and start a session; raises InvalidCredentialsError, or
-    ServerBusyError when no password-check slot frees up (users/password_gate.py).
+    ServerBusyError when no password-check slot frees up (users/password_gate.py), or
+    EmailNotVerifiedError (after the password check, so it tells only the account's owner)
+    for an unconfirmed account when EMAIL_VERIFICATION_REQUIRED is on.
 
     A correct password whose hash is not the first hasher's (PBKDF2 from before Argon2id,
     or other Argon2 parameters) is rehashed and saved by check_password, in the slot.
@@ -85,6 +93,8 @@ def login_user(*, email: str, password: str) -> tuple[User, dict[str, str]]:
             raise InvalidCredentialsError()
         if not user.check_password(password):
             raise InvalidCredentialsError()
+    if settings.EMAIL_VERIFICATION_REQUIRED and user.email_verified_at is None:
+        raise EmailNotVerifiedError()
     return user, tokens.issue_tokens(user)
 
 
@@ -168,6 +178,8 @@ PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
     "is_seeking_mentor": bool,
     "is_seeking_mentee": bool,
     "requirements": str,
+    # {kind: bool} for any of NOTIFICATION_KINDS; kinds left out keep their setting.
+    "email_notifications": dict,
 }
 LIST_MAX_ITEMS = 10
 LIST_ITEM_MAX = 200
@@ -198,6 +210,21 @@ def _clean_year(value: int | str) -> str:
     return text
 
 
+def _notifications_off(user: User, value: dict) -> list[str]:
+    """The opted-out kinds after applying {kind: on}; strict: known kinds, booleans only."""
+    off = set(user.notifications_off)
+    for kind, on in value.items():
+        if kind not in NOTIFICATION_KINDS:
+            raise InvalidFieldError(
+                f"email_notifications: unknown kind {kind!r}; the kinds are "
+                f"{', '.join(NOTIFICATION_KINDS)}."
+            )
+        if not isinstance(on, bool):
+            raise InvalidFieldError(f"email_notifications.{kind} must be a boolean.")
+        (off.discard if on else off.add)(kind)
+    return [kind for kind in NOTIFICATION_KINDS if kind in off]
+
+
 def update_profile(*, user: User, changes: dict) -> User:
     """Validate and save profile fields (types already checked against PROFILE_TYPES).
 
@@ -214,6 +241,8 @@ def update_profile(*, user: User, changes: dict) -> User:
             if len(value.strip()) > NAME_MAX:
                 raise ValidationFailedError(f"{name} must be at most {NAME_MAX} characters.")
             cleaned[name] = value.strip()
+        elif name == "email_notifications":
+            cleaned["notifications_off"] = _notifications_off(user, value)
         elif name in ("hobbies", "clubs", "goals", "requirements"):
             if len(value.strip()) > PROFILE_TEXT_MAX:
                 raise ValidationFailedError(

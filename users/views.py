@@ -13,7 +13,9 @@ from users.models import normalize_email
 from users.serializers import deletion_scheduled_for, iso, user_to_json
 
 
-def _session_payload(user, pair: dict[str, str]) -> dict:
+def _session_payload(user, pair: dict[str, str] | None) -> dict:
+    if pair is None:  # EMAIL_VERIFICATION_REQUIRED: no session until the address is confirmed
+        return {"user": user_to_json(user)}
     return {"user": user_to_json(user), "access": pair["access"], "refresh": pair["refresh"]}
 
 

@@ -1,0 +1,61 @@
+"""Writing mails to the outbox, in the request that causes them (docs/operations.md "Email").
+
+A mail is rendered when its event happens (plain text and HTML templates per kind, under
+templates/notifications/<kind>.{subject.txt,txt,html}) and inserted as one document; the
+request never talks to a mail server. The sender (notifications/sender.py) delivers it.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.template.loader import render_to_string
+
+from notifications.models import OutboxMail
+
+
+def _message_id() -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def render(kind: str, context: dict) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of a kind of mail."""
+    base = f"notifications/{kind}"
+    subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
+    return (
+        subject,
+        render_to_string(f"{base}.txt", context),
+        render_to_string(f"{base}.html", context),
+    )
+
+
+def enqueue(
+    *, kind: str, to: str, context: dict, dedupe_key: str | None = None
+) -> OutboxMail | None:
+    """Render a mail and write it to the outbox; the sender delivers it.
+
+    With dedupe_key, a mail whose key is already in the outbox is not written again
+    (returns None): the at-most-once mails, e.g. a day's digest.
+    """
+    subject, text, html = render(kind, {**context, "to": to})
+    message_id = _message_id()
+    try:
+        return OutboxMail.objects.create(
+            kind=kind,
+            to=to,
+            subject=subject[:200],
+            body_text=text,
+            body_html=html,
+            message_id=message_id,
+            dedupe_key=dedupe_key or message_id,
+        )
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return None
+
+
+def latest(*, kind: str, to: str) -> OutboxMail | None:
+    """The newest mail of this kind to this address, whatever its status."""
+    return OutboxMail.objects.filter(kind=kind, to=to).order_by("-created_at").first()

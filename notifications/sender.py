@@ -80,15 +80,15 @@ def _deliver(mail: OutboxMail) -> None:
     message.send()
 
 
-def _finish(mail: OutboxMail, *, sender: str, error: BaseException | None) -> str:
-    """Record a try's outcome; only the claiming sender's record counts."""
+def _finish(mail: OutboxMail, *, sender: str, error: BaseException | None, now) -> str:
+    """Record a try's outcome (backoff counted from the pass's clock, now); only the claiming
+    sender's record counts."""
     mine = OutboxMail.objects.filter(
         pk=mail.pk, claimed_by=sender, status__in=[MailStatus.SENDING, MailStatus.UNKNOWN]
     )
-    now = timezone.now()
     if error is None:
         # Also from unknown: a sender that outlived its lease knows the mail went out.
-        mine.update(status=MailStatus.SENT, sent_at=now, lease_until=None, last_error="")
+        mine.update(status=MailStatus.SENT, sent_at=timezone.now(), lease_until=None, last_error="")
         return MailStatus.SENT
     text = f"{type(error).__name__}: {error}"[:2000]
     if mail.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
@@ -121,7 +121,7 @@ def send_due(*, now=None, sender: str | None = None, limit: int | None = None) -
             _deliver(mail)
         except Exception as exc:  # noqa: BLE001 -- any backend failure is this try's failure
             error = exc
-        outcome = _finish(mail, sender=sender, error=error)
+        outcome = _finish(mail, sender=sender, error=error, now=now)
         counts[{"sent": "sent", "pending": "retry", "failed": "failed"}[outcome]] += 1
     return counts
 

@@ -69,6 +69,7 @@ def send_digests(*, now=None) -> int:
                 "total": sum(row["count"] for row in rows),
             },
             dedupe_key=f"{KIND}:{email}:{now.date().isoformat()}",
+            now=now,
         )
         written += mail is not None
     return written

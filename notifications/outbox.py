@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import IntegrityError
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from notifications.models import OutboxMail
 
@@ -31,13 +32,15 @@ def render(kind: str, context: dict) -> tuple[str, str, str]:
 
 
 def enqueue(
-    *, kind: str, to: str, context: dict, dedupe_key: str | None = None
+    *, kind: str, to: str, context: dict, dedupe_key: str | None = None, now=None
 ) -> OutboxMail | None:
-    """Render a mail and write it to the outbox; the sender delivers it.
+    """Render a mail and write it to the outbox (created and due at now); the sender
+    delivers it.
 
     With dedupe_key, a mail whose key is already in the outbox is not written again
     (returns None): the at-most-once mails, e.g. a day's digest.
     """
+    now = now or timezone.now()
     subject, text, html = render(kind, {**context, "to": to})
     message_id = _message_id()
     try:
@@ -49,6 +52,8 @@ def enqueue(
             body_html=html,
             message_id=message_id,
             dedupe_key=dedupe_key or message_id,
+            created_at=now,
+            next_attempt_at=now,
         )
     except IntegrityError:
         if dedupe_key is None:

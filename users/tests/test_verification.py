@@ -41,9 +41,7 @@ def test_registration_mails_a_link_and_signs_in_when_verification_is_off(api):
     assert _login(api).status_code == HTTPStatus.OK
 
 
-def test_required_verification_starts_no_session_and_refuses_login_until_confirmed(
-    api, settings
-):
+def test_required_verification_starts_no_session_and_refuses_login_until_confirmed(api, settings):
     settings.EMAIL_VERIFICATION_REQUIRED = True
 
     response = _register(api)

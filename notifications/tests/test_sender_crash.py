@@ -100,3 +100,47 @@ def test_sigkill_between_send_and_mark_sends_nothing_twice(tmp_path, settings, m
         MailStatus.UNKNOWN,
         MailStatus.SENT,
     ]
+
+
+def test_the_sender_started_as_make_run_does_stops_with_gunicorn(tmp_path):
+    """`make run`: sh starts the sender in the background, then execs gunicorn (here a
+    stand-in that waits). A SIGTERM to gunicorn alone stops the sender too."""
+    pid_file = tmp_path / "sender.pid"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "MONGODB_NAME": connection.settings_dict["NAME"],
+        "LOG_LEVEL": "WARNING",
+    }
+    script = (
+        f"{{ {sys.executable} manage.py send_emails --exit-with-parent & }} && "
+        f"echo $! > {pid_file} && "
+        f'exec {sys.executable} -c "import time; time.sleep(120)"'
+    )
+    log_path = tmp_path / "sender.log"
+    log = log_path.open("w")
+    web = subprocess.Popen(
+        ["sh", "-c", script], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        _wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), 30.0, "the pid")
+        sender_pid = int(pid_file.read_text())
+        _wait_for(lambda: "Sending mails" in log_path.read_text(), 60.0, "the sender's loop")
+        web.terminate()
+        web.wait(timeout=30)
+        _wait_for(lambda: not _alive(sender_pid), 60.0, "the sender to stop")
+    finally:
+        if web.poll() is None:
+            web.kill()
+            web.wait(timeout=30)
+        log.close()
+    assert "Sender stopped." in log_path.read_text()
+
+
+def _alive(pid: int) -> bool:
+    # The sender is our grandchild: once re-parented and exited, init reaps it.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return state != "Z"

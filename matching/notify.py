@@ -1,8 +1,9 @@
 """Who gets which notification mail when a matching event happens (docs/api.md
 "Notifications"). Each kind is skipped for a user who turned it off in their profile
 (User.notifications_off) and for an account that is inactive or pending deletion. The mails
-are written to the outbox in the caller's request (notifications.outbox); the sender
-delivers them.
+are written to the outbox in the caller's request (notifications.outbox), all of one event
+in one round trip; the sender delivers them. Callers pass the users they have already read,
+so an event costs no extra read.
 """
 
 from notifications import outbox
@@ -22,81 +23,77 @@ def _reachable(user: User | None, kind: str) -> bool:
     )
 
 
-def _about(other: User | None, email: str) -> dict:
-    return {
-        "other_name": other.full_name if other else email,
-        "other_email": email,
+def _mail(kind: str, recipient: User | None, other: User | None, other_email: str, **extra):
+    """The mail to recipient about other, or None if they do not get this kind."""
+    if not _reachable(recipient, kind):
+        return None
+    context = {
+        "name": recipient.firstName,
+        "other_name": other.full_name if other else other_email,
+        "other_email": other_email,
         "other_role": (other.role if other else "").lower() or "match",
+        **extra,
     }
+    return outbox.build(kind=kind, to=recipient.email, context=context)
 
 
-def _send(kind: str, recipient: User | None, other: User | None, other_email: str, **extra):
-    if _reachable(recipient, kind):
-        context = {"name": recipient.firstName, **_about(other, other_email), **extra}
-        outbox.enqueue(kind=kind, to=recipient.email, context=context)
+def _write(*mails) -> None:
+    outbox.enqueue_all([mail for mail in mails if mail is not None])
 
 
-def _pair(kind: str, *, mentee_email: str, mentor_email: str, **extra) -> None:
+def _pair(kind: str, mentee: User | None, mentor: User | None, mentee_email, mentor_email):
     """The same kind of mail to both sides, each about the other."""
-    users = _users(mentee_email, mentor_email)
-    mentee, mentor = users.get(mentee_email), users.get(mentor_email)
-    _send(kind, mentee, mentor, mentor_email, **extra)
-    _send(kind, mentor, mentee, mentee_email, **extra)
+    _write(
+        _mail(kind, mentee, mentor, mentor_email),
+        _mail(kind, mentor, mentee, mentee_email),
+    )
 
 
-def matched(*, mentee_email: str, mentor_email: str) -> None:
-    _pair("matched", mentee_email=mentee_email, mentor_email=mentor_email)
+def matched(*, mentee: User, mentor: User) -> None:
+    _pair("matched", mentee, mentor, mentee.email, mentor.email)
 
 
 def round_published(*, mentee: User, mentor: User) -> None:
     """A published round's pair learns its match (for the rounds feature to call)."""
-    _pair("round_published", mentee_email=mentee.email, mentor_email=mentor.email)
+    _pair("round_published", mentee, mentor, mentee.email, mentor.email)
 
 
-def unmatched(*, recipient_email: str, by_email: str) -> None:
+def unmatched(*, recipient: User, by: User) -> None:
     """The side that did not end the match learns of it."""
-    users = _users(recipient_email, by_email)
-    _send("unmatched", users.get(recipient_email), users.get(by_email), by_email)
+    _write(_mail("unmatched", recipient, by, by.email))
 
 
-def _parties(invitation) -> tuple[dict[str, User], User | None, User | None]:
-    users = _users(invitation.mentor_email, invitation.mentee_email)
-    return users, users.get(invitation.mentor_email), users.get(invitation.mentee_email)
-
-
-def invitation_created(*, invitation, creator: User) -> None:
+def invitation_created(*, invitation, creator: User, mentor: User, mentee: User) -> None:
     """The named sides other than the creator (both when an admin proposed it)."""
-    _, mentor, mentee = _parties(invitation)
     inviter = "A programme coordinator" if creator.role == Role.ADMIN else creator.full_name
-    for recipient, other, other_email in (
-        (mentor, mentee, invitation.mentee_email),
-        (mentee, mentor, invitation.mentor_email),
-    ):
-        if recipient is not None and recipient.email != creator.email:
-            _send(
-                "invitation_received",
-                recipient,
-                other,
-                other_email,
-                inviter=inviter,
-                expires_at=invitation.expires_at,
-            )
+    extra = {"inviter": inviter, "expires_at": invitation.expires_at}
+    _write(
+        *(
+            _mail("invitation_received", recipient, other, other.email, **extra)
+            for recipient, other in ((mentor, mentee), (mentee, mentor))
+            if recipient.email != creator.email
+        )
+    )
 
 
 def invitation_answered(*, invitation, responder: User, accepted: bool) -> None:
     """The other named side learns of an acceptance (that did not yet form the match: the
     match itself is the `matched` mail) or of a decline."""
     kind = "invitation_accepted" if accepted else "invitation_declined"
-    _, mentor, mentee = _parties(invitation)
     if responder.email == invitation.mentor_email:
-        _send(kind, mentee, mentor, invitation.mentor_email)
+        other_email = invitation.mentee_email
     else:
-        _send(kind, mentor, mentee, invitation.mentee_email)
+        other_email = invitation.mentor_email
+    other = _users(other_email).get(other_email)
+    _write(_mail(kind, other, responder, responder.email))
 
 
 def invitation_expired(*, invitation) -> None:
+    users = _users(invitation.mentee_email, invitation.mentor_email)
     _pair(
         "invitation_expired",
-        mentee_email=invitation.mentee_email,
-        mentor_email=invitation.mentor_email,
+        users.get(invitation.mentee_email),
+        users.get(invitation.mentor_email),
+        invitation.mentee_email,
+        invitation.mentor_email,
     )

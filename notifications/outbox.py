@@ -31,34 +31,48 @@ def render(kind: str, context: dict) -> tuple[str, str, str]:
     )
 
 
+def build(
+    *, kind: str, to: str, context: dict, dedupe_key: str | None = None, now=None
+) -> OutboxMail:
+    """A rendered mail (created and due at now), not yet written."""
+    now = now or timezone.now()
+    subject, text, html = render(kind, {**context, "to": to})
+    message_id = _message_id()
+    return OutboxMail(
+        kind=kind,
+        to=to,
+        subject=subject[:200],
+        body_text=text,
+        body_html=html,
+        message_id=message_id,
+        dedupe_key=dedupe_key or message_id,
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
 def enqueue(
     *, kind: str, to: str, context: dict, dedupe_key: str | None = None, now=None
 ) -> OutboxMail | None:
-    """Render a mail and write it to the outbox (created and due at now); the sender
-    delivers it.
+    """Render a mail and write it to the outbox; the sender delivers it.
 
     With dedupe_key, a mail whose key is already in the outbox is not written again
     (returns None): the at-most-once mails, e.g. a day's digest.
     """
-    now = now or timezone.now()
-    subject, text, html = render(kind, {**context, "to": to})
-    message_id = _message_id()
+    mail = build(kind=kind, to=to, context=context, dedupe_key=dedupe_key, now=now)
     try:
-        return OutboxMail.objects.create(
-            kind=kind,
-            to=to,
-            subject=subject[:200],
-            body_text=text,
-            body_html=html,
-            message_id=message_id,
-            dedupe_key=dedupe_key or message_id,
-            created_at=now,
-            next_attempt_at=now,
-        )
+        mail.save(force_insert=True)
     except IntegrityError:
         if dedupe_key is None:
             raise
         return None
+    return mail
+
+
+def enqueue_all(mails: list[OutboxMail]) -> None:
+    """Write built mails (without dedupe keys) in one round trip."""
+    if mails:
+        OutboxMail.objects.bulk_create(mails)
 
 
 def latest(*, kind: str, to: str) -> OutboxMail | None:

@@ -107,7 +107,9 @@ def create_invitation(*, creator: User, mentor_email: str, mentee_email: str) ->
             if _pending_of(mentor.email, mentee.email).exists():
                 raise InvitationExistsError() from None
             continue
-        notify.invitation_created(invitation=invitation, creator=creator)
+        notify.invitation_created(
+            invitation=invitation, creator=creator, mentor=mentor, mentee=mentee
+        )
         return invitation
     raise TooManyPendingInvitationsError()
 

@@ -165,7 +165,7 @@ def select_mentor(*, mentee: User, mentor_email: str, invitation_id=None) -> Use
             _select_steps(mentee=mentee, mentor=mentor)
     # What the claims wrote (the seat's update returned the roster): no read needed.
     mentee.isMatched, mentee.matchedMentorEmail = True, mentor.email
-    notify.matched(mentee_email=mentee.email, mentor_email=mentor.email)
+    notify.matched(mentee=mentee, mentor=mentor)
     return mentor
 
 
@@ -215,7 +215,7 @@ def mentee_unmatch(*, mentee: User, mentor_email: str, confirmation: str) -> Non
     if mentee.matchedMentorEmail != mentor.email:
         raise NotYourMatchError()
     _separate(mentee_pk=mentee.pk, mentee_email=mentee.email, mentor_email=mentor.email)
-    notify.unmatched(recipient_email=mentor.email, by_email=mentee.email)
+    notify.unmatched(recipient=mentor, by=mentee)
 
 
 def mentor_unmatch(*, mentor: User, mentee_email: str, confirmation: str) -> None:
@@ -229,7 +229,7 @@ def mentor_unmatch(*, mentor: User, mentee_email: str, confirmation: str) -> Non
     if mentee.email not in mentor.current_mentees or mentee.matchedMentorEmail != mentor.email:
         raise NotYourMatchError()
     _separate(mentee_pk=mentee.pk, mentee_email=mentee.email, mentor_email=mentor.email)
-    notify.unmatched(recipient_email=mentee.email, by_email=mentor.email)
+    notify.unmatched(recipient=mentee, by=mentor)
 
 
 def detach_user(*, user: User) -> None:

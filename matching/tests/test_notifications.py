@@ -178,7 +178,8 @@ def test_round_published_mails_both_sides_unless_opted_out():
 def test_accounts_pending_deletion_get_no_notifications():
     mentee, mentor = MenteeFactory(), MentorFactory()
     User.objects.filter(pk=mentor.pk).update(deletion_requested_at=timezone.now())
+    mentor.refresh_from_db()
 
-    notify.matched(mentee_email=mentee.email, mentor_email=mentor.email)
+    notify.matched(mentee=mentee, mentor=mentor)
 
     assert _mails() == [(mentee.email, "matched")]

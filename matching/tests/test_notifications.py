@@ -183,3 +183,16 @@ def test_accounts_pending_deletion_get_no_notifications():
     notify.matched(mentee=mentee, mentor=mentor)
 
     assert _mails() == [(mentee.email, "matched")]
+
+
+def test_invitation_accepted_respects_the_opt_out():
+    mentee, mentor, admin = MenteeFactory(), MentorFactory(), AdminFactory()
+    invitation = invitations.create_invitation(
+        creator=admin, mentor_email=mentor.email, mentee_email=mentee.email
+    )
+    _opt_out(mentee, "invitation_accepted")
+    OutboxMail.objects.all().delete()
+
+    invitations.respond_invitation(user=mentor, invitation_id=str(invitation.pk), accept=True)
+
+    assert _mails() == []

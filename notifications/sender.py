@@ -23,7 +23,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import DatabaseError
 from django.utils import timezone
+from pymongo.errors import PyMongoError
 
 from notifications.models import MailStatus, OutboxMail
 from notifications.signals import outbox_tick
@@ -60,7 +62,8 @@ def _claim(mail: OutboxMail, *, sender: str, now) -> bool:
     ).update(
         status=MailStatus.SENDING,
         attempts=mail.attempts + 1,
-        lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+        # From the claim itself, not the pass's start: a batch of slow sends takes a while.
+        lease_until=max(now, timezone.now()) + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
         claimed_by=sender,
     )
     if claimed:
@@ -142,7 +145,14 @@ def run(*, stop: threading.Event, poll_seconds: float, on_pass=None) -> None:
         if time.monotonic() >= next_tick:
             tick()
             next_tick = time.monotonic() + settings.OUTBOX_PERIODIC_SECONDS
-        counts = send_due(sender=sender)
+        try:
+            counts = send_due(sender=sender)
+        except (DatabaseError, PyMongoError) as exc:
+            # The database is away: the sender waits for it rather than exiting (a mail it
+            # had sent but not marked becomes unknown after its lease, never resent).
+            logger.warning("outbox pass failed (%s): %s", type(exc).__name__, exc)
+            stop.wait(poll_seconds)
+            continue
         if on_pass is not None:
             on_pass(counts)
         # A full batch means more may be due: go again at once.

@@ -166,3 +166,28 @@ def test_send_emails_once_command_sends_and_reports(settings):
 
     assert out.getvalue().strip() == "1 sent, 0 retry, 0 failed, 0 unknown"
     assert len(mail.outbox) == 1
+
+
+def test_the_loop_survives_a_database_outage_and_then_sends(monkeypatch):
+    import threading
+
+    from django.db import DatabaseError
+
+    _mail()
+    real, calls = sender.send_due, []
+
+    def flaky(**kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise DatabaseError("no server")
+        counts = real(**kwargs)
+        stop.set()
+        return counts
+
+    stop = threading.Event()
+    monkeypatch.setattr(sender, "send_due", flaky)
+
+    sender.run(stop=stop, poll_seconds=0.01)
+
+    assert len(calls) == 2
+    assert len(mail.outbox) == 1

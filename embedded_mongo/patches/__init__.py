@@ -42,6 +42,7 @@ def apply_patches() -> None:
         j_journal_hooks,
         k_in_lookup,
         l_prefix_shadow_indexes,
+        m_native_sort,
     )
 
     check_mongoeco_version()
@@ -58,9 +59,13 @@ def apply_patches() -> None:
     l_prefix_shadow_indexes.apply(memory)
     j_journal_hooks.apply(memory)
     # EMBEDDED_MONGO_NO_SPEED_PATCHES=1 (benchmark comparison only, bench/db_raw_probe.py)
-    # leaves out the pure speed-ups (g)-(i), which change no result.
+    # leaves out the pure speed-ups (g)-(i) and (m), which change no result.
     if os.environ.get("EMBEDDED_MONGO_NO_SPEED_PATCHES") != "1":
         g_flat_document_paths.apply(memory)
         h_codec_scalars.apply()
         i_immutable_deepcopy.apply()
+        # EMBEDDED_MONGO_NO_NATIVE_SORT=1 (comparison only: the FIX(m) equivalence tests and
+        # bench/sort_probe.py) leaves out (m) alone.
+        if os.environ.get("EMBEDDED_MONGO_NO_NATIVE_SORT") != "1":
+            m_native_sort.apply()
     memory.MemoryEngine._embedded_mongo_patched = True

@@ -1,16 +1,19 @@
-"""Sorted reads on the embedded server, with and without FIX(m) (embedded_mongo/patches/).
+"""The chat's sorted reads on the embedded server, with and without FIX(m) and FIX(n).
 
 Run: .venv/bin/python -m bench.sort_probe [--queries N] [--long-queries N]
 
-Not a `make bench` section (it writes no results; it starts its own two servers, so run it
-by hand on a quiet machine). A Message-shaped collection of 10,000 documents with the
-chat's index (sender, recipient, -created_at), in two layouts:
-* 100 conversations of 100 messages: --queries (1,000) reads of one conversation's newest
-  page, as chat.services.list_messages sends it (find, sort created_at/_id descending,
-  limit 21), then the same as an aggregation ($match, $sort, $limit);
-* one conversation of 10,000 messages: --long-queries (20) such reads.
-Each runs against a server with every patch and one with EMBEDDED_MONGO_NO_NATIVE_SORT=1;
-it checks both return the same documents and prints the median and mean per query.
+Not a `make bench` section (it writes no results; it starts its own three servers, so run
+it by hand on a quiet machine). A Message-shaped collection of 10,000 documents with the
+chat's indexes ((sender, recipient, -created_at) and (recipient, read_at)), in two layouts:
+100 conversations of 100 messages (--queries reads each, default 1,000) and one of 10,000
+(--long-queries, default 20). The reads, newest first by (created_at, _id), page of 21:
+* "one direction": find({sender, recipient}) -- the sort alone (FIX(m));
+* "one direction, aggregate": the same as $match, $sort, $limit;
+* "both directions": chat.services.list_messages' $or of the two directions (FIX(m), (n));
+* "conversations": chat.services.conversations' aggregation ($or, $sort, $group).
+Each runs against a server with every patch, one with EMBEDDED_MONGO_NO_NATIVE_SORT=1 and
+one with EMBEDDED_MONGO_NO_OR_LOOKUP=1; it checks that all return the same documents and
+prints the median ms per query.
 """
 
 import argparse
@@ -26,30 +29,69 @@ from embedded_mongo import EmbeddedMongo
 DOCUMENTS = 10_000
 PAGE = 21
 BASE = datetime.datetime(2024, 1, 1)
+SERVERS = {
+    "all patches": {},
+    "without FIX(m)": {"EMBEDDED_MONGO_NO_NATIVE_SORT": "1"},
+    "without FIX(n)": {"EMBEDDED_MONGO_NO_OR_LOOKUP": "1"},
+}
 
 
 def _documents(conversations: int) -> list[dict]:
-    return [
+    documents = []
+    for i in range(DOCUMENTS):
+        me, other = f"a{i % conversations}@bench.edu", f"b{i % conversations}@bench.edu"
+        if (i // conversations) % 2:
+            me, other = other, me
+        documents.append(
+            {
+                "_id": ObjectId(),
+                "sender": me,
+                "recipient": other,
+                "body": "x" * 80,
+                # Some equal timestamps, so the _id tie-break matters.
+                "created_at": BASE + datetime.timedelta(milliseconds=i // 3),
+                "read_at": None if i % 2 else BASE,
+            }
+        )
+    return documents
+
+
+def _queries(messages) -> dict:
+    me, other = "a0@bench.edu", "b0@bench.edu"
+    one = {"sender": me, "recipient": other}
+    both = {"$or": [one, {"sender": other, "recipient": me}]}
+    sort = [("created_at", DESCENDING), ("_id", DESCENDING)]
+    others = [other, "b1@bench.edu"]
+    unread = {
+        "$and": [{"$eq": ["$recipient", me]}, {"$eq": [{"$ifNull": ["$read_at", None]}, None]}]
+    }
+    conversations = [
         {
-            "_id": ObjectId(),
-            "sender": f"s{i % conversations}@bench.edu",
-            "recipient": f"r{i % conversations}@bench.edu",
-            "body": "x" * 80,
-            # Some equal timestamps, so the _id tie-break matters.
-            "created_at": BASE + datetime.timedelta(milliseconds=i // 3),
-            "read_at": None,
-        }
-        for i in range(DOCUMENTS)
+            "$match": {
+                "$or": [
+                    {"sender": me, "recipient": {"$in": others}},
+                    {"recipient": me, "sender": {"$in": others}},
+                ]
+            }
+        },
+        {"$sort": dict(sort)},
+        {
+            "$group": {
+                "_id": {"$cond": [{"$eq": ["$sender", me]}, "$recipient", "$sender"]},
+                "last": {"$first": "$$ROOT"},
+                "unread": {"$sum": {"$cond": [unread, 1, 0]}},
+            }
+        },
+        {"$sort": {"_id": 1}},
     ]
-
-
-def _time(run, count: int) -> tuple[list, float, float]:
-    samples, result = [], None
-    for _ in range(count):
-        began = time.perf_counter()
-        result = run()
-        samples.append(time.perf_counter() - began)
-    return result, statistics.median(samples) * 1000, statistics.fmean(samples) * 1000
+    return {
+        "one direction": lambda: messages.find(one).sort(sort).limit(PAGE),
+        "one direction, aggregate": lambda: messages.aggregate(
+            [{"$match": one}, {"$sort": dict(sort)}, {"$limit": PAGE}]
+        ),
+        "both directions": lambda: messages.find(both).sort(sort).limit(PAGE),
+        "conversations": lambda: messages.aggregate(conversations),
+    }
 
 
 def _measure(uri: str, documents: list[dict], queries: int) -> dict[str, tuple]:
@@ -59,17 +101,16 @@ def _measure(uri: str, documents: list[dict], queries: int) -> dict[str, tuple]:
         messages.create_index(
             [("sender", ASCENDING), ("recipient", ASCENDING), ("created_at", DESCENDING)]
         )
-        messages.insert_many([dict(d) for d in documents], ordered=False)
-        pair = {"sender": "s0@bench.edu", "recipient": "r0@bench.edu"}
-        sort = [("created_at", DESCENDING), ("_id", DESCENDING)]
+        messages.create_index([("recipient", ASCENDING), ("read_at", ASCENDING)])
+        messages.insert_many([dict(document) for document in documents], ordered=False)
         found = {}
-        found["find"] = _time(
-            lambda: [d["_id"] for d in messages.find(pair).sort(sort).limit(PAGE)], queries
-        )
-        pipeline = [{"$match": pair}, {"$sort": dict(sort)}, {"$limit": PAGE}]
-        found["aggregate"] = _time(
-            lambda: [d["_id"] for d in messages.aggregate(pipeline)], queries
-        )
+        for shape, query in _queries(messages).items():
+            samples, result = [], None
+            for _ in range(queries):
+                began = time.perf_counter()
+                result = list(query())
+                samples.append(time.perf_counter() - began)
+            found[shape] = (result, statistics.median(samples) * 1000)
         client.drop_database("sort_probe")
     return found
 
@@ -80,24 +121,22 @@ def main() -> None:
     parser.add_argument("--long-queries", type=int, default=20)
     args = parser.parse_args()
     layouts = [(100, args.queries), (1, args.long_queries)]
-    # The same documents (and so the same _ids, the tie-break) on both servers.
+    # The same documents (and so the same _ids, the tie-break) on every server.
     documents = {conversations: _documents(conversations) for conversations, _ in layouts}
     runs = {}
-    for label, env in (("with FIX(m)", {}), ("without", {"EMBEDDED_MONGO_NO_NATIVE_SORT": "1"})):
+    for label, env in SERVERS.items():
         with EmbeddedMongo(env=env) as server:
             runs[label] = [_measure(server.uri, documents[c], q) for c, q in layouts]
-    print(f"{DOCUMENTS:,} documents, page of {PAGE}; ms per query (median / mean)")
+    print(f"{DOCUMENTS:,} messages, page of {PAGE}; median ms per query")
+    print(f"| conversation | read | queries | {' | '.join(SERVERS)} |")
+    print(f"|---|---|---|{'---|' * len(SERVERS)}")
     for index, (conversations, queries) in enumerate(layouts):
-        matching = DOCUMENTS // conversations
-        for shape in ("find", "aggregate"):
-            with_m, without = runs["with FIX(m)"][index][shape], runs["without"][index][shape]
-            assert with_m[0] == without[0], "different results"
-            print(
-                f"{matching:>6,} matching, {shape:<9} × {queries:>5}: "
-                f"with FIX(m) {with_m[1]:8.2f} / {with_m[2]:8.2f}   "
-                f"without {without[1]:8.2f} / {without[2]:8.2f}   "
-                f"({without[1] / with_m[1]:.1f}× faster)"
-            )
+        for shape in runs["all patches"][index]:
+            results = [runs[label][index][shape] for label in SERVERS]
+            assert all(result[0] == results[0][0] for result in results), "different results"
+            cells = " | ".join(f"{result[1]:.2f}" for result in results)
+            length = DOCUMENTS // conversations
+            print(f"| {length:,} messages | {shape} | {queries:,} | {cells} |")
 
 
 if __name__ == "__main__":

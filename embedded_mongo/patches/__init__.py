@@ -43,6 +43,7 @@ def apply_patches() -> None:
         k_in_lookup,
         l_prefix_shadow_indexes,
         m_native_sort,
+        n_or_lookup,
     )
 
     check_mongoeco_version()
@@ -53,6 +54,10 @@ def apply_patches() -> None:
     # The compound-equality lookup wraps FIX(k)'s: it is tried first, (k) after the engine's.
     k_in_lookup.apply(memory)
     compound_equality.apply(memory)
+    # Last of the candidate lookups: FIX(n) asks the whole chain above for each $or branch.
+    # EMBEDDED_MONGO_NO_OR_LOOKUP=1: comparison only (bench/sort_probe.py).
+    if os.environ.get("EMBEDDED_MONGO_NO_OR_LOOKUP") != "1":
+        n_or_lookup.apply(memory)
     d_buildinfo_alias.apply()
     e_not_expression.apply()
     # Before the journal hooks: they wrap (and journal) the patched create/drop_index.

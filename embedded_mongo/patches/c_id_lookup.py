@@ -3,8 +3,9 @@
 mongoeco behaviour: MemoryEngine._candidate_items_for_plan_locked answers an _id equality
 from storage only when the document exists; for an absent _id (every upsert that inserts,
 every update/delete of a missing id) and for {"_id": {"$in": [...]}} it scans every document.
-Why the app cannot avoid it: Django's update_or_create/save upsert by _id, deletes go by
-pk__in and bulk updates by _id $in; those are the ORM's own queries.
+Why the app cannot avoid it: these are the ORM's and the driver's own queries: save()
+updates by _id, deletes go by pk__in, bulk updates by _id $in, upserts of a new _id (and the
+journal's replay, embedded_mongo/persistence.py, deletes by _id $in before re-inserting).
 """
 
 from __future__ import annotations

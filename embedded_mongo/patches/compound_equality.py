@@ -4,8 +4,9 @@ mongoeco behaviour: MemoryEngine._indexed_candidate_storage_keys_for_plan_locked
 find_usable_index) answers an equality only from an index whose whole key is that one field,
 so a filter with an equality on every field of a compound index (mentee=a AND mentor=b)
 scans the collection.
-Why the app cannot avoid it: Django's update_or_create/get on a unique pair (a Score, a
-Match) sends exactly that filter, and the pair's only index is the compound unique one.
+Why the app cannot avoid it: Django's update_or_create/get on a unique pair (a Score's
+mentee_email and mentor_email) sends exactly that filter, and the pair's only index is the
+compound unique one.
 """
 
 from __future__ import annotations

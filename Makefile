@@ -49,7 +49,7 @@ START := $(PY) manage.py migrate --noinput && \
 run: venv
 	$(PY) -m config.secret_key $(SECRET_KEY_FILE)
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY_FILE=$(SECRET_KEY_FILE) \
-	$(PY) -m config.embedded_mongo run --data-dir var/mongo -- \
+	$(PY) -m embedded_mongo run --data-dir var/mongo -- \
 		sh -c '$(START) && \
 		$(PY) manage.py collectstatic --noinput --verbosity 0 && \
 		exec $(PY) -m gunicorn -c config/gunicorn.py --bind $(HOST):$(PORT)'
@@ -59,7 +59,7 @@ run: venv
 dev: venv
 	$(PY) -m config.secret_key $(SECRET_KEY_FILE)
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY_FILE=$(SECRET_KEY_FILE) \
-	$(PY) -m config.embedded_mongo run --data-dir var/mongo -- \
+	$(PY) -m embedded_mongo run --data-dir var/mongo -- \
 		sh -c '$(START) && \
 		exec $(PY) manage.py runserver $(HOST):$(PORT)'
 
@@ -86,7 +86,7 @@ lint: venv
 BENCH_DATA := var/bench-mongo
 bench: venv
 	rm -rf $(BENCH_DATA) $(BENCH_DATA).journal $(BENCH_DATA).new $(BENCH_DATA).old
-	$(PY) -m config.embedded_mongo run --data-dir $(BENCH_DATA) -- $(PY) -m bench $(SECTIONS)
+	$(PY) -m embedded_mongo run --data-dir $(BENCH_DATA) -- $(PY) -m bench $(SECTIONS)
 
 clean-venv:
 	rm -rf $(VENV) $(MONGO_VENV)

@@ -15,7 +15,7 @@ from bson import Decimal128, ObjectId
 from pymongo import ASCENDING, MongoClient
 from pymongo.errors import DuplicateKeyError
 
-from config.embedded_mongo import REPO, EmbeddedMongo, journal_dir, scan_segment
+from embedded_mongo import REPO, EmbeddedMongo, journal_dir, scan_segment
 
 WRITERS = 4
 WRITES_PER_WRITER = 50
@@ -198,7 +198,7 @@ def _launcher(tmp_path: Path, env_extra: dict[str, str]) -> tuple[subprocess.Pop
         [
             sys.executable,
             "-m",
-            "config.embedded_mongo",
+            "embedded_mongo",
             "run",
             "--data-dir",
             str(tmp_path / "mongo"),

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from config.embedded_mongo import EmbeddedMongo
+from embedded_mongo.launcher import EmbeddedMongo
 
 _server: EmbeddedMongo | None = None
 

@@ -298,3 +298,4 @@ def test_chat_is_closed_to_accounts_pending_deletion(api, pair):
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert response.json()["code"] == "account_pending_deletion"
+    assert Message.objects.count() == 0

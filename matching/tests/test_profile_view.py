@@ -86,6 +86,10 @@ def test_profile_update_rejects_bad_input_and_changes_nothing(api, body, code):
 
 
 def test_profile_update_needs_put(api):
-    response = api(MenteeFactory()).post(PROFILE, {"hobbies": "x"})
+    mentee = MenteeFactory(hobbies="chess")
+
+    response = api(mentee).post(PROFILE, {"hobbies": "x"})
 
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert response.json()["code"] == "method_not_allowed"
+    assert User.objects.get(pk=mentee.pk).hobbies == "chess"

@@ -2,9 +2,10 @@
 (chat → matching → users → core/config; STYLE.md §1.1).
 
 The graph is read from the source (every import statement, also those inside functions,
-since a function-level import is how a circle hides), so the check needs no database. A
-fresh interpreter then imports every module in several orders, so a circle that Python
-would only trip over in one order still fails here.
+since a function-level import is how a circle hides), so the check needs no database and
+fails on a circle whatever order Python would meet it in. Fresh interpreters then start
+Django (AppConfig.ready() imports the receivers and, through them, the services) and import
+every other module in three orders: start-up and every module must import cleanly.
 """
 
 import ast

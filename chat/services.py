@@ -16,7 +16,7 @@ from config.documents import from_document
 from config.errors import ValidationFailedError
 from users.models import Role, User, normalize_email
 
-BODY_MAX = 4000
+BODY_MAX = Message._meta.get_field("body").max_length
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 

@@ -140,6 +140,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return [field for field in CATEGORY_FIELDS if getattr(self, field)]
 
 
+def max_length(name: str) -> int:
+    """A User field's length limit (of each entry, for a list field), read from the model,
+    which is its one definition."""
+    field = User._meta.get_field(name)
+    return getattr(field, "base_field", field).max_length
+
+
 class RefreshToken(models.Model):
     """One signed-in session: the refresh token's id; revoking it ends the session."""
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from config.errors import InvalidFieldError, ValidationFailedError
 from users import password_gate, tokens
+from users.categories import CATEGORY_FIELDS
 from users.errors import (
     EmailTakenError,
     InvalidCredentialsError,
@@ -18,17 +19,16 @@ from users.errors import (
     NotPendingDeletionError,
 )
 from users.models import (
-    PROFILE_TEXT_MAX,
     EmailRuleError,
     Role,
     User,
     clean_email,
+    max_length,
     normalize_email,
 )
 from users.signals import user_purged
 
 SELF_SERVICE_ROLES = (Role.MENTEE, Role.MENTOR)
-NAME_MAX = 150
 
 
 def _clean_email(email: str) -> str:
@@ -51,8 +51,8 @@ def register_user(
     if role not in SELF_SERVICE_ROLES:
         raise ValidationFailedError("role must be MENTEE or MENTOR.")
     for label, value in (("firstName", first_name), ("lastName", last_name)):
-        if len(value.strip()) > NAME_MAX:
-            raise ValidationFailedError(f"{label} must be at most {NAME_MAX} characters.")
+        if len(value.strip()) > max_length(label):
+            raise ValidationFailedError(f"{label} must be at most {max_length(label)} characters.")
     user = User(email=email, role=role, firstName=first_name.strip(), lastName=last_name.strip())
     try:
         validate_password(password, user=user)
@@ -164,13 +164,12 @@ PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
     "hobbies": str,
     "clubs": str,
     "goals": str,
-    **{flag: bool for flag in ("international", "commuter", "firstgen", "outofstate", "transfer")},
+    **{flag: bool for flag in CATEGORY_FIELDS},
     "is_seeking_mentor": bool,
     "is_seeking_mentee": bool,
     "requirements": str,
 }
 LIST_MAX_ITEMS = 10
-LIST_ITEM_MAX = 200
 YEAR_VALUES = {"1", "2", "3", "4", "5", "5+"}
 
 
@@ -182,9 +181,9 @@ def _clean_list(name: str, value: list) -> list[str]:
         if not isinstance(item, str):
             raise InvalidFieldError(f"Every entry of '{name}' must be a string.")
         item = item.strip()
-        if len(item) > LIST_ITEM_MAX:
+        if len(item) > max_length(name):
             raise ValidationFailedError(
-                f"Entries of {name} are at most {LIST_ITEM_MAX} characters."
+                f"Entries of {name} are at most {max_length(name)} characters."
             )
         if item and item not in cleaned:
             cleaned.append(item)
@@ -210,14 +209,10 @@ def update_profile(*, user: User, changes: dict) -> User:
             cleaned[name] = _clean_list(name, value)
         elif name == "year":
             cleaned[name] = _clean_year(value)
-        elif name in ("firstName", "lastName"):
-            if len(value.strip()) > NAME_MAX:
-                raise ValidationFailedError(f"{name} must be at most {NAME_MAX} characters.")
-            cleaned[name] = value.strip()
-        elif name in ("hobbies", "clubs", "goals", "requirements"):
-            if len(value.strip()) > PROFILE_TEXT_MAX:
+        elif name in ("firstName", "lastName", "hobbies", "clubs", "goals", "requirements"):
+            if len(value.strip()) > max_length(name):
                 raise ValidationFailedError(
-                    f"{name} must be at most {PROFILE_TEXT_MAX} characters."
+                    f"{name} must be at most {max_length(name)} characters."
                 )
             cleaned[name] = value.strip()
         else:

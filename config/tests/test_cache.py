@@ -1,13 +1,12 @@
 """The MongoDB cache backend the limits count in (config/cache.py)."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pymongo
 import pytest
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection, connections
+from django.db import connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,41 +64,22 @@ def test_expiry_is_a_ttl_index_and_none_never_expires(cache):
     assert cache.touch("absent", 10) is False
 
 
-def _run_in_threads(count: int, work) -> list:
-    results = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = work()
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
-def test_incr_is_atomic_under_threads(cache):
+def test_incr_is_atomic_under_threads(cache, all_at_once):
     cache.set("hits", 0, 60)
 
     def hammer():
         store = caches["limits"]  # one instance (and connection) per thread
         return [store.incr("hits") for _ in range(25)]
 
-    results = _run_in_threads(8, hammer)
+    results = all_at_once([hammer] * 8)
 
     returned = sorted(n for batch in results for n in batch)
     assert returned == list(range(1, 201))  # every increment counted once, none lost
     assert cache.get("hits") == 200
 
 
-def test_add_has_one_winner_under_threads(cache):
-    results = _run_in_threads(8, lambda: caches["limits"].add("first", 1, 60))
+def test_add_has_one_winner_under_threads(cache, all_at_once):
+    results = all_at_once([lambda: caches["limits"].add("first", 1, 60)] * 8)
 
     assert sorted(results) == [False] * 7 + [True]
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import caches
 
 from config.db_commands import counting
-from config.tests.test_cache import _collection, _run_in_threads
+from config.tests.test_cache import _collection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,8 +44,8 @@ def test_hit_keeps_the_window_expiry_while_live(cache):
     assert _collection().find_one({"_id": cache.make_key("w")})["expires_at"] == first
 
 
-def test_hit_counts_every_hit_once_under_threads_from_no_counter(cache):
-    results = _run_in_threads(8, lambda: [caches["limits"].hit("race", 60) for _ in range(25)])
+def test_hit_counts_every_hit_once_under_threads_from_no_counter(cache, all_at_once):
+    results = all_at_once([lambda: [caches["limits"].hit("race", 60) for _ in range(25)]] * 8)
 
     assert sorted(n for batch in results for n in batch) == list(range(1, 201))
 
@@ -64,13 +64,13 @@ def test_get_many_reads_the_live_keys_in_one_command(cache):
     assert [name for name, _ in commands] == ["find"]
 
 
-def test_a_new_threads_cache_instance_does_not_create_the_ttl_index_again(cache):
+def test_a_new_threads_cache_instance_does_not_create_the_ttl_index_again(cache, all_at_once):
     cache.get("warm")  # this process has ensured the index
 
     def in_another_thread():
         return caches["limits"].get("k")  # Django gives each thread its own instance
 
     with counting() as log, log.recording() as commands:
-        _run_in_threads(1, in_another_thread)
+        all_at_once([in_another_thread])
 
     assert [name for name, _ in commands] == ["find"]

@@ -11,9 +11,6 @@ from matching.services.matches import (
 )
 from matching.services.scores import (
     SCORING_FIELDS,
-    get_top_matches_for_mentee,
-    get_top_matches_for_mentor,
-    is_scorable,
     profile_of,
     recalculate_all_scores,
     refresh_scores_for_user,
@@ -28,9 +25,6 @@ __all__ = [
     "MatchingError",
     "NotFound",
     "detach_user",
-    "get_top_matches_for_mentee",
-    "get_top_matches_for_mentor",
-    "is_scorable",
     "mentee_unmatch",
     "mentor_unmatch",
     "profile_of",

@@ -30,6 +30,7 @@ from matching.models import IntentOp
 from matching.selectors import get_user_by_email
 from matching.services.intents import in_transaction, intent_held, session, transactions_supported
 from matching.services.repair import repair_if_stale
+from matching.signals import pair_unmatched
 from users.models import Role, User
 
 UNMATCH_CONFIRMATION = "I would like to unmatch"
@@ -182,8 +183,6 @@ def _unmatch_steps(*, mentee_pk, mentee_email: str, mentor_email: str) -> None:
 
 
 def _notify_unmatched(*, mentee_email: str, mentor_email: str) -> None:
-    from matching.signals import pair_unmatched
-
     pair_unmatched.send(sender=User, mentee_email=mentee_email, mentor_email=mentor_email)
 
 

@@ -17,6 +17,7 @@ from matching.services.scores import (
     profile_of,
     recalculate_all_scores,
     refresh_scores_for_user,
+    refresh_scores_for_users,
     remove_user_scores,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "profile_of",
     "recalculate_all_scores",
     "refresh_scores_for_user",
+    "refresh_scores_for_users",
     "remove_user_scores",
     "require_confirmation",
     "select_mentor",

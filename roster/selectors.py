@@ -5,6 +5,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+# Before matching.selectors: matching.services and matching.selectors import each other, and
+# only this order resolves (the circle is being removed on another branch).
+import matching.services  # noqa: F401
 from matching.models import Invitation, InvitationStatus, Score
 from matching.selectors import OPEN_MENTORS, has_free_seat
 from matching.services.scores import is_scorable

@@ -12,6 +12,9 @@ from typing import TextIO
 
 from django.conf import settings
 
+# Before matching.selectors: matching.services and matching.selectors import each other, and
+# only this order resolves (the circle is being removed on another branch).
+import matching.services  # noqa: F401
 from matching.models import Score
 from matching.selectors import OPEN_MENTORS
 from roster.selectors import unmatched_mentees

@@ -6,6 +6,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+# Before matching.selectors: matching.services and matching.selectors import each other, and
+# only this order resolves (the circle is being removed on another branch).
+import matching.services  # noqa: F401
 from matching.models import Invitation, InvitationStatus, Score
 from matching.selectors import OPEN_MENTORS
 from roster.selectors import REASONS, count_by_reason, unmatched_mentees

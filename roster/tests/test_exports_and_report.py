@@ -8,11 +8,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from matching.models import Invitation, Score
-from matching.services import select_mentor
+from matching.services import UNMATCH_CONFIRMATION, mentee_unmatch, select_mentor
 from matching.tests.factories import scorable_mentee, scorable_mentor
 from roster.selectors import unmatched_mentees
 from roster.services.exporting import safe_cell
 from roster.services.report import programme_report
+from users.tests.factories import MenteeFactory, MentorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +191,18 @@ def test_programme_report_numbers_and_command(cohort):
     assert "Seats: 1 of 2 used (1 per mentor); 0 free with mentors taking mentees" in lines
     assert any(line.startswith("e6@example.edu") and "all_blacklisted" in line for line in lines)
     assert lines[-1] == "1 mentee(s) matched, 5 unmatched."
+
+
+def test_matched_at_is_set_by_a_match_and_cleared_by_an_unmatch():
+    mentor = MentorFactory()
+    mentee = MenteeFactory()
+    before = timezone.now()
+
+    select_mentor(mentee=mentee, mentor_email=mentor.email)
+    mentee.refresh_from_db()
+    matched_at = mentee.matched_at
+    mentee_unmatch(mentee=mentee, mentor_email=mentor.email, confirmation=UNMATCH_CONFIRMATION)
+    mentee.refresh_from_db()
+
+    assert before - timedelta(seconds=1) <= matched_at <= timezone.now()
+    assert (mentee.isMatched, mentee.matched_at) == (False, None)

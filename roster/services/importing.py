@@ -127,7 +127,8 @@ def _check_header(header: list[str]) -> None:
 
 def _pydantic_reason(exc: pydantic.ValidationError) -> str:
     return "; ".join(
-        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+        f"{'.'.join(str(part) for part in error['loc'])}: "
+        f"{error['msg'].removeprefix('Value error, ')}" for error in exc.errors()
     )
 
 

@@ -101,6 +101,8 @@ def programme_report() -> dict:
 
 
 def _table(rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return []
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     return [
         "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()

@@ -46,12 +46,12 @@ def test_import_page_dry_run_then_apply(superuser_client, mails):
 
     assert page.status_code == HTTPStatus.OK and b'name="file"' in page.content
     assert dry.status_code == HTTPStatus.OK
-    assert "Dry run: 4 created, 0 updated, 0 unchanged, 5 rejected" in dry.content.decode()
-    assert before == 1 and User.objects.count() == 5
+    assert "Dry run: 5 created, 0 updated, 0 unchanged, 5 rejected" in dry.content.decode()
+    assert before == 1 and User.objects.count() == 6
     text = applied.content.decode()
-    assert "4 created, 0 updated, 0 unchanged, 5 rejected" in text
+    assert "5 created, 0 updated, 0 unchanged, 5 rejected" in text
     assert "elena.rossi@example.edu" in text and "year" in text
-    assert len(mails) == 4
+    assert len(mails) == 5
 
 
 def test_import_page_refuses_a_bad_file(superuser_client, mails):

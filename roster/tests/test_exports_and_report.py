@@ -128,6 +128,15 @@ def test_export_rosters_and_unmatched_to_a_file(cohort, tmp_path):
     assert reasons["e2@example.edu"] == "no_free_seat" and len(reasons) == 5
 
 
+def test_report_of_an_empty_programme(settings):
+    text = StringIO()
+
+    call_command("programme_report", stdout=text)
+
+    assert "(none)" in text.getvalue()
+    assert programme_report()["matches"] == {"scored": 0, "mean_score": None}
+
+
 def test_formula_cells_are_neutralised():
     assert [safe_cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "ok", 1.5, -2)] == [
         "'=1+1",

@@ -300,8 +300,9 @@ def test_command_prints_each_row_and_a_summary_for_the_sample_file(mails):
     assert "line 8: rejected gabriel.kim@example.edu: role" in text
     assert "line 9: rejected hana.patel@example.edu: international" in text
     assert "line 10: rejected carmen.chen@example.edu: the email repeats line 4's" in text
-    assert text.strip().splitlines()[-1].startswith("4 created, 0 updated, 0 unchanged, 5 rejected")
-    assert len(mails) == 4
+    assert text.strip().splitlines()[-1].startswith("5 created, 0 updated, 0 unchanged, 5 rejected")
+    assert "line 11: created ivan.mensah@example.edu" in text
+    assert len(mails) == 5
 
 
 def test_command_dry_run_and_bad_file(tmp_path, mails):
@@ -315,5 +316,5 @@ def test_command_dry_run_and_bad_file(tmp_path, mails):
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_participants", str(tmp_path / "missing.csv"), stdout=StringIO())
 
-    assert "Dry run: 4 created" in out.getvalue()
+    assert "Dry run: 5 created" in out.getvalue()
     assert not User.objects.exists() and mails == []

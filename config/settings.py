@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "users",
     "matching",
     "chat",
+    "roster",
 ]
 
 MIDDLEWARE = [

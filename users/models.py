@@ -106,6 +106,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # updates (MongoDB has no multi-document transactions without a replica set).
     isMatched = models.BooleanField(default=False)
     matchedMentorEmail = models.EmailField(blank=True, default="")
+    # When the current match formed (the exports show it); null while unmatched, and for
+    # matches formed before the field existed.
+    matched_at = models.DateTimeField(null=True, blank=True)
     current_mentees = ArrayField(models.EmailField(), default=list, blank=True)
     blacklisted_mentors = ArrayField(models.EmailField(), default=list, blank=True)
 

@@ -197,12 +197,11 @@ def _clean_year(value: int | str) -> str:
     return text
 
 
-def update_profile(*, user: User, changes: dict) -> User:
-    """Validate and save profile fields (types already checked against PROFILE_TYPES).
-
-    Saving sends post_save with the changed fields, which refreshes the user's scores
-    before this returns. Raises ValidationFailedError / InvalidFieldError.
-    """
+def clean_profile_changes(changes: dict) -> dict:
+    """The stored form of profile fields (types already checked against PROFILE_TYPES):
+    lists de-duplicated and stripped, year checked, texts stripped and length-checked.
+    Shared by the profile endpoint and the roster import. Raises ValidationFailedError /
+    InvalidFieldError."""
     cleaned: dict = {}
     for name, value in changes.items():
         if name in ("major", "minor"):
@@ -217,6 +216,16 @@ def update_profile(*, user: User, changes: dict) -> User:
             cleaned[name] = value.strip()
         else:
             cleaned[name] = value
+    return cleaned
+
+
+def update_profile(*, user: User, changes: dict) -> User:
+    """Validate and save profile fields (types already checked against PROFILE_TYPES).
+
+    Saving sends post_save with the changed fields, which refreshes the user's scores
+    before this returns. Raises ValidationFailedError / InvalidFieldError.
+    """
+    cleaned = clean_profile_changes(changes)
     for name, value in cleaned.items():
         setattr(user, name, value)
     if cleaned:

@@ -14,6 +14,7 @@ from matching.services.scores import (
     profile_of,
     recalculate_all_scores,
     refresh_scores_for_user,
+    refresh_scores_for_users,
     remove_user_scores,
 )
 
@@ -30,6 +31,7 @@ __all__ = [
     "profile_of",
     "recalculate_all_scores",
     "refresh_scores_for_user",
+    "refresh_scores_for_users",
     "remove_user_scores",
     "require_confirmation",
     "select_mentor",

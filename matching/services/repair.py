@@ -67,6 +67,8 @@ def _mentee_steps(email: str, mentee: dict | None, holders: list[dict], intent) 
     blacklist = set((mentee or {}).get("blacklisted_mentors") or [])
     if mentee is not None and (matched, matched_to) != (bool(desired), desired):
         update: dict = {"$set": {"isMatched": bool(desired), "matchedMentorEmail": desired}}
+        if not desired:
+            update["$set"]["matched_at"] = None
         if leaving:
             update["$addToSet"] = {"blacklisted_mentors": leaving}
             what = f"unmatch from {leaving} rolled forward (mentee cleared)"

@@ -186,6 +186,42 @@ def refresh_scores_after_save(*, user: User, update_fields=None) -> int:
     return refresh_scores_for_user(user=user)
 
 
+def refresh_scores_for_users(
+    *, emails: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE, progress: Progress | None = None
+) -> int:
+    """Rescore many users at once (a roster import): the affected mentees' rows and the
+    affected mentors' columns, in one pass — each stale text encoded once, one matrix per
+    side, batched upserts. Affected users who are not scorable lose their scores. Returns
+    the number of scores written. Idempotent."""
+    affected = set(emails)
+    if not affected:
+        return 0
+    mentees, mentors = _scorable(Role.MENTEE), _scorable(Role.MENTOR)
+    scorable = {u.email for u in (*mentees, *mentors)}
+    gone = sorted(affected - scorable)
+    if gone:
+        Score.objects.filter(mentee_email__in=gone).delete()
+        Score.objects.filter(mentor_email__in=gone).delete()
+    rows = [u for u in mentees if u.email in affected]
+    columns = [u for u in mentors if u.email in affected]
+    # The affected mentors' columns only for mentees whose whole row is not written anyway.
+    others = [u for u in mentees if u.email not in affected] if columns else []
+    people = {u.email: u for u in (*rows, *(mentors if rows else ()), *others, *columns)}
+    order = list(people.values())
+    index = {u.email: i for i, u in enumerate(order)}
+    vecs = embeddings_for(order)
+
+    def table(side_a: list[User], side_b: list[User]) -> _Table:
+        picked = np.array([index[u.email] for u in (*side_a, *side_b)], dtype=int)
+        return _compute(side_a, side_b, vecs[picked])
+
+    written = 0
+    for side_a, side_b in ((rows, mentors), (others, columns)):
+        if side_a and side_b:
+            written += _write(table(side_a, side_b), batch_size=batch_size, progress=progress)
+    return written
+
+
 @dataclass
 class RecalculationSummary:
     mentees: int

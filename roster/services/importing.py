@@ -23,6 +23,7 @@ from config.errors import MatchingError
 from matching.services.scores import DEFAULT_BATCH_SIZE, SCORING_FIELDS, refresh_scores_for_users
 from roster.models import ImportFollowUp
 from roster.schemas import COLUMNS, REQUIRED_COLUMNS, RosterRow
+from users import password_reset
 from users.models import EmailRuleError, User, clean_email
 from users.services import clean_profile_changes
 
@@ -276,8 +277,6 @@ def finish_follow_ups(
 ) -> tuple[int, int]:
     """Send the owed set-password mails, then rescore every owed account in one batch;
     returns (mails sent, scores written). Also finishes what a killed import left."""
-    from users.password_reset import send_set_password_mail
-
     owed = list(ImportFollowUp.objects.order_by("pk"))
     users = {u.email: u for u in User.objects.filter(email__in=[f.email for f in owed])}
     mails = 0
@@ -285,7 +284,7 @@ def finish_follow_ups(
         user = users.get(follow_up.email)
         # A usable password means the person registered themselves: no set-password mail.
         if follow_up.needs_mail and user is not None and not user.has_usable_password():
-            send_set_password_mail(user=user)
+            password_reset.send_set_password_mail(user=user)
             mails += 1
         if follow_up.needs_mail:
             ImportFollowUp.objects.filter(pk=follow_up.pk).update(needs_mail=False)

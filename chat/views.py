@@ -7,9 +7,9 @@ from django.http import JsonResponse
 
 from chat import services
 from chat.serializers import message_to_json
-from config import ratelimit
-from config.errors import InvalidFieldError, MissingFieldError, ValidationFailedError
-from config.http import json_endpoint, query_param, read_json
+from core import ratelimit
+from core.errors import InvalidFieldError, MissingFieldError, ValidationFailedError
+from core.http import json_endpoint, query_param, read_json
 
 
 @json_endpoint("GET")

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.http import JsonResponse
 
-from config import ratelimit
-from config.http import json_endpoint, read_json
+from core import ratelimit
+from core.http import json_endpoint, read_json
 from matching import selectors
 from matching.errors import NotMatchedError, UserNotFoundError
 from matching.serializers import invitation_to_json, serialize_mentee, serialize_mentor

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from config.errors import InvalidFieldError, ValidationFailedError
+from core.errors import InvalidFieldError, ValidationFailedError
 from users import password_gate, tokens
 from users.errors import (
     EmailTakenError,

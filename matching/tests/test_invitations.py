@@ -8,6 +8,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
+from core.errors import AppError
 from matching import services as matching
 from matching.models import Invitation
 from users.models import User
@@ -291,7 +292,7 @@ def test_accept_racing_a_select_for_the_last_seat_stays_consistent(settings):
         try:
             respond_invitation(user=mentor, invitation_id=str(created.pk), accept=True)
             outcomes["invitation"] = "ok"
-        except matching.MatchingError as error:
+        except AppError as error:
             outcomes["invitation"] = error.code
         finally:
             connections.close_all()
@@ -301,7 +302,7 @@ def test_accept_racing_a_select_for_the_last_seat_stays_consistent(settings):
         try:
             matching.select_mentor(mentee=selector, mentor_email=mentor.email)
             outcomes["select"] = "ok"
-        except matching.MatchingError as error:
+        except AppError as error:
             outcomes["select"] = error.code
         finally:
             connections.close_all()

@@ -1,8 +1,8 @@
 """Each endpoint's database round trips: an exact number, the same whatever the cohort size.
 
-Counted with pymongo's command monitoring (config/db_commands.py) on the mentee's flow and
+Counted with pymongo's command monitoring (core/db_commands.py) on the mentee's flow and
 the endpoints around it, in a cohort of 3 and of 30 mentors and mentees. A rate limit costs
-one command (config/cache.py MongoCache.hit), its window's first request included.
+one command (core/cache.py MongoCache.hit), its window's first request included.
 docs/benchmarks.md lists the same counts (bench/endpoints.py).
 """
 
@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.test import Client
 
-from config.db_commands import counting
+from core.db_commands import counting
 from matching.services import recalculate_all_scores
 from users import demo, tokens
 from users.models import Role, User

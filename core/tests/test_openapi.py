@@ -16,7 +16,7 @@ import yaml
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from config.errors import MatchingError
+from core.errors import AppError
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text())
@@ -191,14 +191,14 @@ def check_error(response, path: str, method: str, code: str) -> None:
 
 
 def _error_codes() -> set[tuple[int, str]]:
-    """(status, code) of every MatchingError subclass of every installed app's errors module."""
+    """(status, code) of every AppError subclass of every installed app's errors module."""
     for app in apps.get_app_configs():
         try:
             importlib.import_module(f"{app.name}.errors")
         except ModuleNotFoundError as exc:
             if exc.name != f"{app.name}.errors":
                 raise
-    found, todo = set(), list(MatchingError.__subclasses__())
+    found, todo = set(), list(AppError.__subclasses__())
     while todo:
         cls = todo.pop()
         found.add((cls.status, cls.code))

@@ -1,4 +1,4 @@
-"""The MongoDB cache backend the limits count in (config/cache.py)."""
+"""The MongoDB cache backend the limits count in (core/cache.py)."""
 
 import threading
 from datetime import UTC, datetime, timedelta

@@ -12,7 +12,7 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
 logger = logging.getLogger(__name__)
 
 
-class MatchingError(Exception):
+class AppError(Exception):
     """Root of every domain error: carries its HTTP status, machine code and message."""
 
     status = 400
@@ -28,27 +28,27 @@ class MatchingError(Exception):
             self.retry_after = max(1, int(retry_after))
 
 
-class ValidationFailedError(MatchingError):
+class ValidationFailedError(AppError):
     status, code, message = 400, "validation_failed", "The request failed validation."
 
 
-class InvalidJsonError(MatchingError):
+class InvalidJsonError(AppError):
     status, code, message = 400, "invalid_json", "The request body is not valid JSON."
 
 
-class UnauthorizedError(MatchingError):
+class UnauthorizedError(AppError):
     status, code, message = 401, "unauthorized", "Authentication credentials were not provided."
 
 
-class ForbiddenError(MatchingError):
+class ForbiddenError(AppError):
     status, code, message = 403, "forbidden", "You are not allowed to do this."
 
 
-class NotFoundError(MatchingError):
+class NotFoundError(AppError):
     status, code, message = 404, "not_found", "Not found."
 
 
-class MethodNotAllowedError(MatchingError):
+class MethodNotAllowedError(AppError):
     status, code, message = 405, "method_not_allowed", "Method not allowed."
 
     def __init__(self, message: str | None = None, *, allowed: tuple[str, ...] = ()):
@@ -56,22 +56,22 @@ class MethodNotAllowedError(MatchingError):
         self.allowed = allowed
 
 
-class ConflictError(MatchingError):
+class ConflictError(AppError):
     status, code, message = 409, "conflict", "The request conflicts with the current state."
 
 
-class PayloadTooLargeError(MatchingError):
+class PayloadTooLargeError(AppError):
     status, code, message = 413, "payload_too_large", "The request body is larger than 1 MiB."
 
 
-class RateLimitedError(MatchingError):
-    """Too many attempts or requests (config/ratelimit.py); always carries Retry-After."""
+class RateLimitedError(AppError):
+    """Too many attempts or requests (core/ratelimit.py); always carries Retry-After."""
 
     status, code, message = 429, "rate_limited", "Too many attempts; try again later."
     retry_after = 60  # a fallback: the limits raise it with the seconds their window has left
 
 
-class DatabaseUnavailableError(MatchingError):
+class DatabaseUnavailableError(AppError):
     status, code = 503, "database_unavailable"
     message = "The database is unavailable; try again shortly."
     # About one operation timeout (MONGODB_TIMEOUT_MS, 5 s): long enough that clients do not
@@ -79,7 +79,7 @@ class DatabaseUnavailableError(MatchingError):
     retry_after = 5
 
 
-class ServerBusyError(MatchingError):
+class ServerBusyError(AppError):
     """Every password-check slot of the process stayed taken for PASSWORD_CHECK_WAIT_MS
     (users/password_gate.py); nothing was checked or changed."""
 
@@ -111,7 +111,7 @@ class InvalidFieldError(ValidationFailedError):
     code = "invalid_field"
 
 
-def error_response(error: MatchingError) -> JsonResponse:
+def error_response(error: AppError) -> JsonResponse:
     response = JsonResponse({"error": str(error), "code": error.code}, status=error.status)
     if isinstance(error, MethodNotAllowedError) and error.allowed:
         response["Allow"] = ", ".join(error.allowed)
@@ -122,7 +122,7 @@ def error_response(error: MatchingError) -> JsonResponse:
 
 def internal_error_response() -> JsonResponse:
     """The answer to a bug: JSON, DEBUG on or off (Django's technical 500 page is HTML and
-    shows the settings, the database URI among them). Not a MatchingError: nothing raises it."""
+    shows the settings, the database URI among them). Not a AppError: nothing raises it."""
     return JsonResponse({"error": "Internal server error.", "code": "internal_error"}, status=500)
 
 
@@ -151,7 +151,19 @@ def database_error(exc: BaseException | None) -> DatabaseUnavailableError | None
     return None
 
 
-def _from_django(exc: Exception) -> MatchingError | None:
+def as_app_error(exc: BaseException) -> AppError | None:
+    """exc as the AppError to render: itself, or the translation of Django's Http404,
+    PermissionDenied, RequestDataTooBig, ValidationError and of a database failure; None for
+    anything else (a bug: Django logs it and the answer is a JSON 500). Used by the API's
+    exception handler (core/api.py) and by ErrorMiddleware, for what happens outside the API."""
+    error = exc if isinstance(exc, AppError) else _from_django(exc)
+    if isinstance(error, DatabaseUnavailableError):
+        cause = exc.__cause__ or exc  # the pymongo error, not the backend's wrapper
+        logger.warning("Database unavailable (%s): %s", type(cause).__name__, cause)
+    return error
+
+
+def _from_django(exc: BaseException) -> AppError | None:
     if isinstance(exc, Http404):
         return NotFoundError()
     if isinstance(exc, PermissionDenied):
@@ -171,7 +183,7 @@ def _remember_uncaught(sender, request=None, **kwargs):
         request._uncaught_exception = sys.exc_info()[1]
 
 
-got_request_exception.connect(_remember_uncaught, dispatch_uid="config.errors.remember_uncaught")
+got_request_exception.connect(_remember_uncaught, dispatch_uid="core.errors.remember_uncaught")
 
 # Codes for error responses built by Django itself (not by error_response), e.g. a 405
 # of the admin's logout view or a DEBUG-only technical 400 page.
@@ -216,7 +228,8 @@ def _replace(old, new):
 
 
 class ErrorMiddleware:
-    """Renders every MatchingError (and Django's 404/403/400/413 exceptions) as JSON, and is
+    """Renders every AppError raised outside the API's operations (and Django's
+    404/403/400/413 exceptions) as JSON, and is
     the last word on every response: second in MIDDLEWARE (inside the request log only), so
     it also sees what the middlewares below it answered.
 
@@ -253,10 +266,8 @@ class ErrorMiddleware:
         return response
 
     def process_exception(self, request, exc):
-        error = exc if isinstance(exc, MatchingError) else _from_django(exc)
+        """Errors raised outside the API's operations (the catch-all route, the admin)."""
+        error = as_app_error(exc)
         if error is None:
             return None  # unknown: Django logs it, __call__ above answers JSON 500
-        if isinstance(error, DatabaseUnavailableError):
-            cause = exc.__cause__ or exc  # the pymongo error, not the backend's wrapper
-            logger.warning("Database unavailable (%s): %s", type(cause).__name__, cause)
         return error_response(error)

@@ -1,5 +1,5 @@
 """gunicorn's configuration, as `make run` and the load bench start it:
-`python -m gunicorn -c config/gunicorn.py --bind HOST:PORT`.
+`python -m gunicorn -c core/gunicorn.py --bind HOST:PORT`.
 
 Every value comes from the Django settings (block "Serving"), which read the environment, so
 WEB_WORKERS=4 make run works like any other setting. The master handles Ctrl-C (SIGINT: stop
@@ -15,7 +15,7 @@ threads = settings.WEB_THREADS
 timeout = settings.WEB_TIMEOUT_SECONDS
 graceful_timeout = settings.WEB_GRACEFUL_TIMEOUT_SECONDS
 # No access log: the app's request log already writes one line per request (method, path,
-# status, duration, user; config/request_log.py), REQUEST_LOG_LEVEL decides. gunicorn's own
+# status, duration, user; core/request_log.py), REQUEST_LOG_LEVEL decides. gunicorn's own
 # messages (start, workers, errors) go to stderr.
 accesslog = None
 errorlog = "-"

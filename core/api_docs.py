@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import parse_etags
 
-from config.errors import NotFoundError
-from config.http import json_endpoint
+from core.errors import NotFoundError
+from core.http import json_endpoint
 
 SWAGGER_UI_DIR = (
     Path(drf_spectacular_sidecar.__file__).resolve().parent

@@ -17,7 +17,7 @@ import uuid
 
 from django.utils.functional import SimpleLazyObject, empty
 
-logger = logging.getLogger("config.requests")
+logger = logging.getLogger("core.requests")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")

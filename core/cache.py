@@ -1,6 +1,6 @@
 """A Django cache backend over a MongoDB collection: the store the rate limits share.
 
-The limits (config/ratelimit.py) must count across every gunicorn worker and every host,
+The limits (core/ratelimit.py) must count across every gunicorn worker and every host,
 so their counters live in the database itself: django-mongodb-backend 5.2.4 ships no cache
 backend, and Django's memory cache is private to one process. It uses the connection of a
 Django database alias (OPTIONS["DATABASE"], default "default"), so it follows MONGODB_URI.
@@ -129,7 +129,7 @@ class MongoCache(BaseCache):
         """Add one to a live integer counter, or start it at 1 with this timeout when it is
         missing or expired; the count after. What add() then incr() do for a fixed-window
         rate limit, in one round trip: one upsert with an update pipeline, atomic on the
-        document (config/ratelimit.py)."""
+        document (core/ratelimit.py)."""
         key = self.make_and_validate_key(key, version=version)
         live = {"$gt": ["$expires_at", datetime.now(UTC)]}
         update = [

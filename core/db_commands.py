@@ -1,6 +1,6 @@
 """Counting the database commands a piece of code sends, with pymongo's command monitoring.
 
-Used by the tests that pin each endpoint's number of round trips (config/tests/
+Used by the tests that pin each endpoint's number of round trips (core/tests/
 test_round_trips.py) and by the endpoint bench (bench/endpoints.py), which lists them in
 docs/benchmarks.md. A command listener can only be given to a MongoClient when it is
 created, so `counting()` reopens the Django connection's client with the listener in its

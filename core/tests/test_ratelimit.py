@@ -1,12 +1,12 @@
-"""The limit primitives (config/ratelimit.py) and their settings."""
+"""The limit primitives (core/ratelimit.py) and their settings."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
-from config.errors import RateLimitedError
-from config.ratelimit import Lockout, client_address, limit, lockouts
 from config.settings import env_rate
+from core.errors import RateLimitedError
+from core.ratelimit import Lockout, client_address, limit, lockouts
 
 
 def _request(remote="203.0.113.9", forwarded=None):

@@ -10,8 +10,8 @@ from django.test import Client, RequestFactory, override_settings
 from pymongo import errors as pymongo_errors
 from pymongo.synchronous.collection import Collection
 
-from config import errors
-from config.errors import ErrorMiddleware, MatchingError
+from core import errors
+from core.errors import AppError, ErrorMiddleware
 from users import tokens
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def test_every_matching_error_renders_its_status_code_and_message():
 
     middleware = ErrorMiddleware(lambda request: None)
     request = RequestFactory().get("/")
-    classes = list(_all_subclasses(MatchingError))
+    classes = list(_all_subclasses(AppError))
     assert len(classes) >= 15
 
     for cls in classes:
@@ -40,7 +40,7 @@ def test_every_matching_error_renders_its_status_code_and_message():
 
 
 def test_codes_are_snake_case_and_statuses_are_client_errors_or_unavailable():
-    for cls in [MatchingError, *_all_subclasses(MatchingError)]:
+    for cls in [AppError, *_all_subclasses(AppError)]:
         assert cls.code.replace("_", "").isalpha() and cls.code.islower(), cls
         assert 400 <= cls.status < 500 or cls.status == 503, cls
         # 429 and 503 tell the client when to come back.
@@ -50,11 +50,11 @@ def test_codes_are_snake_case_and_statuses_are_client_errors_or_unavailable():
 def test_retry_after_is_sent_when_the_error_carries_it():
     middleware = ErrorMiddleware(lambda request: None)
     request = RequestFactory().get("/")
-    plain = middleware.process_exception(request, MatchingError())
+    plain = middleware.process_exception(request, AppError())
     assert "Retry-After" not in plain
-    timed = middleware.process_exception(request, MatchingError(retry_after=7.4))
+    timed = middleware.process_exception(request, AppError(retry_after=7.4))
     assert timed["Retry-After"] == "7"
-    floor = middleware.process_exception(request, MatchingError(retry_after=0))
+    floor = middleware.process_exception(request, AppError(retry_after=0))
     assert floor["Retry-After"] == "1"
 
 

@@ -6,7 +6,7 @@ from django.core.cache import caches
 
 @pytest.fixture
 def cache():
-    """The limits' MongoDB cache (config/cache.py), emptied before and after."""
+    """The limits' MongoDB cache (core/cache.py), emptied before and after."""
     store = caches["limits"]
     store.clear()
     yield store

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 
 import config.settings as settings_module
-from config import secret_key
+from core import secret_key
 
 PUBLIC_DEVELOPMENT_KEY = "insecure-local-development-key-do-not-use-in-production"
 
@@ -138,7 +138,7 @@ def test_gunicorn_config_takes_workers_and_threads_from_the_settings(
         WEB_THREADS="7",
         WEB_TIMEOUT_SECONDS="9",
     )
-    config_file = Path(django_settings.BASE_DIR) / "config" / "gunicorn.py"
+    config_file = Path(django_settings.BASE_DIR) / "core" / "gunicorn.py"
 
     config = runpy.run_path(str(config_file))
 

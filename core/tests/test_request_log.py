@@ -15,7 +15,7 @@ from config.urls import urlpatterns as project_urls
 from users.tests.factories import DEFAULT_PASSWORD, MenteeFactory
 
 pytestmark = pytest.mark.django_db
-LOGGER = "config.requests"
+LOGGER = "core.requests"
 LINE = re.compile(
     r'method=(?P<method>\S+) path=(?P<path>"(?:[^"\\]|\\.)*") status=(?P<status>\d{3}) '
     r"duration_ms=(?P<duration>\d+\.\d) user=(?P<user>\S+) request_id=(?P<rid>\S+)"

@@ -1,13 +1,13 @@
-"""The MongoDB cache's one-round-trip counter and get_many (config/cache.py), which the
-rate limits and lockouts use (config/ratelimit.py)."""
+"""The MongoDB cache's one-round-trip counter and get_many (core/cache.py), which the
+rate limits and lockouts use (core/ratelimit.py)."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import caches
 
-from config.db_commands import counting
-from config.tests.test_cache import _collection, _run_in_threads
+from core.db_commands import counting
+from core.tests.test_cache import _collection, _run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,7 +1,7 @@
 """Rate limits and login lockouts (docs/operations.md "Limits"), over django-ratelimit.
 
 django-ratelimit's fixed-window counters live in the cache RATELIMIT_USE_CACHE names: the
-MongoDB cache of config/cache.py, so that every worker process shares them; a request is
+MongoDB cache of core/cache.py, so that every worker process shares them; a request is
 counted there in one round trip (its hit()), see _count. Each limit is a
 rate setting such as "10/15m" (None turns it off). A limit that is reached raises
 RateLimitedError (429 rate_limited) with Retry-After: the seconds its window has left.
@@ -31,7 +31,7 @@ from django_ratelimit.core import (
     get_usage,
 )
 
-from config.errors import RateLimitedError
+from core.errors import RateLimitedError
 
 
 def limit(group: str, value: str, rate: str | None) -> None:

@@ -1,4 +1,4 @@
-"""`python -m config.secret_key PATH`: create the secret key file on first start, keep it after.
+"""`python -m core.secret_key PATH`: create the secret key file on first start, keep it after.
 
 `make run` and `make dev` call it for var/secret_key before anything imports the settings,
 which then read the key through DJANGO_SECRET_KEY_FILE (DJANGO_SECRET_KEY still wins). Kept
@@ -44,7 +44,7 @@ def ensure_secret_key(path: Path) -> bool:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m config.secret_key PATH", file=sys.stderr)
+        print("usage: python -m core.secret_key PATH", file=sys.stderr)
         return 2
     path = Path(argv[0])
     if ensure_secret_key(path):

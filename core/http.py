@@ -7,11 +7,11 @@ from typing import Any
 
 from django.views.decorators.csrf import csrf_exempt
 
-from config.errors import (
+from core.errors import (
     AccountPendingDeletionError,
+    AppError,
     InvalidFieldError,
     InvalidJsonError,
-    MatchingError,
     MethodNotAllowedError,
     MissingFieldError,
     UnknownFieldError,
@@ -27,7 +27,7 @@ def json_endpoint(
 ) -> Callable:
     """Wrap a view: check the method, authenticate the bearer token, check role and status."""
     allowed = tuple(m.upper() for m in methods)
-    # HEAD wherever GET (RFC 9110): the view runs as for GET; config.errors.ErrorMiddleware
+    # HEAD wherever GET (RFC 9110): the view runs as for GET; core.errors.ErrorMiddleware
     # drops the body. allowed_methods stays the documented set (docs/openapi.yaml).
     accepted = (*allowed, "HEAD") if "GET" in allowed else allowed
     role_set = frozenset(roles) if roles is not None else None
@@ -149,4 +149,4 @@ def query_param(request, name: str) -> str | None:
     return values[0] if values else None
 
 
-__all__ = ["MatchingError", "json_endpoint", "read_json", "check_type", "query_param"]
+__all__ = ["AppError", "json_endpoint", "read_json", "check_type", "query_param"]

@@ -1,0 +1,362 @@
+"""The one NinjaAPI object and the glue that keeps API.md's rules on top of django-ninja.
+
+- Bodies: JSON objects only (invalid_json), no lone surrogates, an empty body is {}, over
+  1 MiB is 413 (JsonParser, JsonBody); shape and types by strict pydantic schemas, their
+  errors mapped to missing_field / unknown_field / invalid_field (_validation_error).
+- Errors: every exception an operation raises goes through core.errors.as_app_error and
+  the one renderer, core.errors.error_response; anything else is re-raised (Django logs
+  it, ErrorMiddleware answers a JSON 500).
+- Methods: a wrong one is 405 with Allow; HEAD is served wherever GET is (_dispatch).
+- Spec: each operation's error responses come from code (Api.get_openapi_schema): the
+  errors its view declares with @raises, its BearerAuth's, the parser's, and 503.
+
+Routers are added in config/urls.py (`api.add_router(...)`), so core imports no app.
+"""
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.urls import path as django_path
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.urls import get_openapi_urls
+from ninja.params import ParamShortcut
+from ninja.params.models import BodyModel
+from ninja.params.models import Param as _Param
+from ninja.parser import Parser
+from ninja.utils import normalize_path, replace_path_param_notation
+
+from core.auth import BearerAuth
+from core.errors import (
+    AppError,
+    ConflictError,
+    DatabaseUnavailableError,
+    ForbiddenError,
+    InvalidFieldError,
+    InvalidJsonError,
+    MethodNotAllowedError,
+    MissingFieldError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RateLimitedError,
+    UnauthorizedError,
+    UnknownFieldError,
+    as_app_error,
+    error_response,
+)
+from core.schemas import Error
+
+# ---- request bodies ----------------------------------------------------------------------
+
+
+def _is_valid_unicode(value: Any) -> bool:
+    """JSON may escape lone surrogates ("\\ud800"); such text has no UTF-8 form, so BSON
+    cannot store or even query it. Refused at the boundary instead of failing in the driver.
+
+    A loop, not recursion: a body nested a few hundred levels deep parses, but recursing
+    through it would hit the interpreter's recursion limit (a 500)."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            todo.extend(item.keys())
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return True
+
+
+class JsonParser(Parser):
+    """A request body is one JSON object of valid Unicode; an empty body counts as {}."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        raw = request.body  # raises RequestDataTooBig (413) past DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            data = json.loads(raw or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidJsonError() from None
+        except RecursionError:  # nested deeper than the interpreter's recursion limit
+            raise InvalidJsonError("The request body is nested too deeply.") from None
+        if not isinstance(data, dict):
+            raise InvalidJsonError("The request body must be a JSON object.")
+        if not _is_valid_unicode(data):
+            raise InvalidJsonError("The request body has text that is not valid Unicode.")
+        return data
+
+
+class _JsonBodyModel(BodyModel):
+    """ninja's BodyModel skips the parser for an empty body (then a body parameter is
+    "missing") and wraps the parser's errors in a generic 400; here the parser always runs
+    and its AppErrors (invalid_json, 413) reach the handler as they are."""
+
+    @classmethod
+    def get_request_data(cls, request, api, path_params):
+        data = api.parser.parse_body(request)
+        name = getattr(cls, "__read_from_single_attr__", None)
+        return {name: data} if name else data
+
+
+class _JsonBodyParam(_Param):
+    _model = _JsonBodyModel
+
+    @classmethod
+    def _param_source(cls) -> str:
+        return "body"
+
+
+def _json_body(default: Any = ..., **kwargs: Any) -> Any:
+    return _JsonBodyParam(default, **kwargs)
+
+
+# The request body of an operation: `def login(request, body: JsonBody[LoginIn])`.
+JsonBody = ParamShortcut(_json_body)
+
+
+# ---- errors ------------------------------------------------------------------------------
+
+_TYPE_NAMES = {
+    "string_type": "a string",
+    "bool_type": "a boolean",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+}
+
+
+def _field_name(loc: Iterable[Any]) -> str:
+    """ "body.body.email" -> "email", "query.limit" -> "limit": the name the client sent.
+    A single body parameter adds its own name after the source; union members add their
+    type names (int, str, literal[...]), which the client never wrote."""
+    loc = list(loc)
+    if loc and loc[0] == "body":
+        loc = loc[2:] if len(loc) > 2 else loc[1:]
+    elif loc:
+        loc = loc[1:]
+    parts = [str(part) for part in loc if not _is_union_tag(part)]
+    return ".".join(parts) or "body"
+
+
+def _is_union_tag(part: Any) -> bool:
+    return isinstance(part, str) and (
+        part in ("int", "str", "bool", "float", "none", "list", "dict")
+        or part.startswith(("literal[", "constrained-", "function-", "nullable["))
+    )
+
+
+def validation_error(errors: list[dict[str, Any]]) -> AppError:
+    """The AppError for pydantic's errors: unknown fields first (all of them), then the first
+    missing field, then the first ill-typed or invalid one."""
+    unknown = sorted({_field_name(e["loc"]) for e in errors if e["type"] == "extra_forbidden"})
+    if unknown:
+        return UnknownFieldError(f"Unknown field(s): {', '.join(unknown)}.")
+    for e in errors:
+        if e["type"] == "missing":
+            return MissingFieldError(f"The field '{_field_name(e['loc'])}' is required.")
+    first = errors[0]
+    name = _field_name(first["loc"])
+    wanted = _TYPE_NAMES.get(first["type"])
+    if wanted:
+        return InvalidFieldError(f"The field '{name}' must be {wanted}.")
+    return InvalidFieldError(f"The field '{name}' is invalid: {first['msg']}.")
+
+
+# What ninja's own HttpErrors (raised by its machinery, not by our code) become.
+_HTTP_ERRORS = {
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    429: RateLimitedError,
+}
+
+
+def _render(request: HttpRequest, exc: Exception):
+    if isinstance(exc, ValidationError):
+        return error_response(validation_error(exc.errors))
+    if isinstance(exc, HttpError):
+        # ninja wraps what it cannot handle (e.g. a parser error) with the cause attached.
+        cause = exc.__cause__ and as_app_error(exc.__cause__)
+        if cause:
+            return error_response(cause)
+        if isinstance(exc, AuthenticationError):
+            return error_response(UnauthorizedError())
+        return error_response(_HTTP_ERRORS.get(exc.status_code, AppError)(str(exc)))
+    error = as_app_error(exc)
+    if error is None:
+        raise exc  # a bug: Django logs it, handler500 / ErrorMiddleware answer a JSON 500
+    return error_response(error)
+
+
+# ---- operations and their error responses ------------------------------------------------
+
+
+def raises(*errors: type[AppError]) -> Callable:
+    """Declare the AppErrors an operation's view can raise (beyond authentication, the body
+    parser and the database): they become its error responses in the spec."""
+
+    def decorator(view: Callable) -> Callable:
+        view.raises = (*getattr(view, "raises", ()), *errors)
+        return view
+
+    return decorator
+
+
+# Every operation that touches the database can answer 503; these do not.
+def no_database(view: Callable) -> Callable:
+    view.no_database = True
+    return view
+
+
+BODY_ERRORS = (
+    InvalidJsonError,
+    MissingFieldError,
+    UnknownFieldError,
+    InvalidFieldError,
+    PayloadTooLargeError,
+)
+QUERY_ERRORS = (MissingFieldError, InvalidFieldError)
+
+
+def operation_errors(operation) -> list[type[AppError]]:
+    """Every AppError class an operation can answer with, taken from the code."""
+    found: list[type[AppError]] = []
+    sources = {model.__ninja_param_source__ for model in operation.models}
+    if "body" in sources:
+        found += BODY_ERRORS
+    if "query" in sources:
+        found += QUERY_ERRORS
+    for callback in operation.auth_callbacks:
+        if isinstance(callback, BearerAuth):
+            found += callback.error_classes()
+    found += getattr(operation.view_func, "raises", ())
+    found.append(MethodNotAllowedError)  # any other method on its path
+    if not getattr(operation.view_func, "no_database", False):
+        found.append(DatabaseUnavailableError)
+    return list(dict.fromkeys(found))
+
+
+def _describe(codes: list[str]) -> str:
+    return "Error codes: " + ", ".join(f"`{code}`" for code in codes) + "."
+
+
+# ---- the API -----------------------------------------------------------------------------
+
+
+def _allowed_methods(path_view) -> tuple[str, ...]:
+    methods: list[str] = []
+    for operation in path_view.operations:
+        methods += [m for m in operation.methods if m not in methods]
+    return tuple(methods)
+
+
+def _dispatch(path_view) -> Callable:
+    """The Django view of one path: 405 with Allow for a method it has no operation for,
+    HEAD answered as GET (ErrorMiddleware drops the body and keeps Content-Length)."""
+    documented = _allowed_methods(path_view)
+    accepted = (*documented, "HEAD") if "GET" in documented else documented
+    view = path_view.get_view()
+
+    def dispatch(request, *args, **kwargs):
+        if request.method not in accepted:
+            raise MethodNotAllowedError(
+                f"Method {request.method} is not allowed here; use {', '.join(accepted)}.",
+                allowed=accepted,
+            )
+        if request.method != "HEAD":
+            return view(request, *args, **kwargs)
+        request.method = "GET"  # operations are registered for GET; HEAD again for the log
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            request.method = "HEAD"
+
+    dispatch.csrf_exempt = True  # bearer tokens, no cookies: nothing for CSRF to protect
+    dispatch.allowed_methods = documented  # the documented set (the spec), without HEAD
+    return dispatch
+
+
+class Api(NinjaAPI):
+    def get_content_type(self) -> str:
+        # The Content-Type Django's JsonResponse sends, as the error responses do.
+        return "application/json"
+
+    def _get_urls(self):
+        # As NinjaAPI._get_urls, with each path's view wrapped by _dispatch (405, HEAD).
+        urls = get_openapi_urls(self)
+        for bound in self._get_bound_routers():
+            prefix = replace_path_param_notation(bound.prefix)
+            for route, path_view in bound.path_operations.items():
+                route = "/".join(i for i in (prefix, replace_path_param_notation(route)) if i)
+                route = normalize_path(route).lstrip("/")
+                view = _dispatch(path_view)
+                for operation in path_view.operations:
+                    name = getattr(operation, "url_name", "") or self.get_operation_url_name(
+                        operation, router=bound.template
+                    )
+                    urls.append(django_path(route, view, name=name))
+        # No api-root view ("/" is the catch-all's JSON 404): get_root_path says where it is.
+        return urls
+
+    def get_root_path(self, path_params) -> str:
+        return "/"  # config/urls.py mounts the API at the site root
+
+    def operations(self):
+        """(operation id, operation) of every operation of every router."""
+        for bound in self._get_bound_routers():
+            for path_view in bound.path_operations.values():
+                for operation in path_view.operations:
+                    yield self.get_openapi_operation_id(operation), operation
+
+    def get_openapi_operation_id(self, operation) -> str:
+        return operation.operation_id or operation.view_func.__name__
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        by_id = dict(self.operations())
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Error"] = Error.model_json_schema(ref_template="#/components/schemas/{model}")
+        for item in schema["paths"].values():
+            for spec in item.values():
+                operation = by_id.get(spec.get("operationId"))
+                if operation is None:
+                    continue
+                by_status: dict[int, list[str]] = {}
+                for error in operation_errors(operation):
+                    codes = by_status.setdefault(error.status, [])
+                    if error.code not in codes:
+                        codes.append(error.code)
+                for status, codes in sorted(by_status.items()):
+                    spec["responses"][status] = {
+                        "description": _describe(codes),
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    }
+        return schema
+
+
+api = Api(
+    title="Mentor Match API",
+    version="1.0.0",
+    urls_namespace="api",
+    auth=BearerAuth(),  # every operation needs a token unless it says auth=None
+    parser=JsonParser(),
+    openapi_url=None,
+    docs_url=None,
+)
+# ninja's defaults answer {"detail": ...} (and 422 for validation); ours {"error", "code"}.
+for _exception in (Exception, Http404, ValidationError, HttpError):
+    api.add_exception_handler(_exception, _render)

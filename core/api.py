@@ -13,13 +13,16 @@
 Routers are added in config/urls.py (`api.add_router(...)`), so core imports no app.
 """
 
+import functools
 import json
 from collections.abc import Callable, Iterable
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.urls import path as django_path
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.urls import get_openapi_urls
 from ninja.params import ParamShortcut
@@ -74,7 +77,14 @@ def _is_valid_unicode(value: Any) -> bool:
 
 
 class JsonParser(Parser):
-    """A request body is one JSON object of valid Unicode; an empty body counts as {}."""
+    """A request body is one JSON object of valid Unicode; an empty body counts as {}.
+    A query parameter is given at most once (a repeated one is invalid_field)."""
+
+    def parse_querydict(self, data, list_fields, request) -> dict[str, Any]:
+        for key in data:
+            if key not in list_fields and len(data.getlist(key)) > 1:
+                raise InvalidFieldError(f"The query parameter '{key}' was given more than once.")
+        return super().parse_querydict(data, list_fields, request)
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         raw = request.body  # raises RequestDataTooBig (413) past DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -348,15 +358,71 @@ class Api(NinjaAPI):
         return schema
 
 
+# ---- Swagger UI --------------------------------------------------------------------------
+
+# Swagger UI needs no 'unsafe-inline' or 'unsafe-eval' (React sets its inline styles through
+# the CSSOM, which CSP allows; ninja's page passes its settings in a JSON data block, which
+# is not a script); data: images: its CSS draws icons as data: URLs.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+DOCS_METHODS = ("GET", "HEAD")
+
+
+def _docs_view(view: Callable) -> Callable:
+    """ninja's docs page and spec views: GET and HEAD only, and a policy allowing 'self'
+    only. The page's files are ninja's packaged static files (ninja/static/ninja/), served by
+    WhiteNoise from STATIC_ROOT like the admin's: nothing comes from a CDN."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in DOCS_METHODS:
+            raise MethodNotAllowedError(
+                f"Method {request.method} is not allowed here; use GET, HEAD.",
+                allowed=DOCS_METHODS,
+            )
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        return response
+
+    wrapper.csrf_exempt = True  # a POST is a 405, not a CSRF 403
+    return wrapper
+
+
 api = Api(
     title="Mentor Match API",
     version="1.0.0",
+    description=(
+        "Backend of a mentor–mentee matching programme. The contract is the shared API.md;"
+        " docs/api.md is the human reference. Every error is {error, code}; each operation"
+        " lists its error codes per status. This spec is exported from the code"
+        " (`python manage.py export_openapi` writes docs/openapi.json)."
+    ),
     urls_namespace="api",
     auth=BearerAuth(),  # every operation needs a token unless it says auth=None
     parser=JsonParser(),
-    openapi_url=None,
-    docs_url=None,
+    openapi_url="/api/openapi.json",
+    docs_url="/api/docs/",
+    # validatorUrl null: else Swagger UI sends the spec to validator.swagger.io.
+    docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": False}),
+    docs_decorator=_docs_view,
 )
 # ninja's defaults answer {"detail": ...} (and 422 for validation); ours {"error", "code"}.
 for _exception in (Exception, Http404, ValidationError, HttpError):
     api.add_exception_handler(_exception, _render)
+
+
+def spec_text() -> str:
+    """The spec as docs/openapi.json holds it: stable key order, UTF-8, a final newline.
+    The routers are added by config/urls.py, so it is loaded first."""
+    import_module(settings.ROOT_URLCONF)
+    return json.dumps(api.get_openapi_schema(), indent=2, ensure_ascii=False) + "\n"

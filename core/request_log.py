@@ -32,7 +32,7 @@ def _request_id(request) -> str:
 
 
 def _user_id(request) -> str:
-    # json_endpoint sets request.user to the authenticated User; the admin's session user
+    # core.auth.BearerAuth sets request.user to the authenticated User; the admin's session user
     # comes from AuthenticationMiddleware. Anything else is anonymous.
     user = getattr(request, "user", None)
     if isinstance(user, SimpleLazyObject) and user._wrapped is empty:

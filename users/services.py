@@ -155,20 +155,6 @@ def purge_deleted_users(*, now=None) -> list[str]:
     return purged
 
 
-PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
-    "firstName": str,
-    "lastName": str,
-    "major": list,
-    "minor": list,
-    "year": (int, str),
-    "hobbies": str,
-    "clubs": str,
-    "goals": str,
-    **{flag: bool for flag in ("international", "commuter", "firstgen", "outofstate", "transfer")},
-    "is_seeking_mentor": bool,
-    "is_seeking_mentee": bool,
-    "requirements": str,
-}
 LIST_MAX_ITEMS = 10
 LIST_ITEM_MAX = 200
 YEAR_VALUES = {"1", "2", "3", "4", "5", "5+"}
@@ -199,7 +185,7 @@ def _clean_year(value: int | str) -> str:
 
 
 def update_profile(*, user: User, changes: dict) -> User:
-    """Validate and save profile fields (types already checked against PROFILE_TYPES).
+    """Validate and save profile fields (types already checked by users.schemas.ProfileIn).
 
     Saving sends post_save with the changed fields, which refreshes the user's scores
     before this returns. Raises ValidationFailedError / InvalidFieldError.

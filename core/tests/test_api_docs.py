@@ -1,5 +1,6 @@
-"""/api/docs/ (Swagger UI over docs/openapi.yaml): the page, its assets, the spec route, and
-once, in headless Chromium, that every path of the spec is rendered.
+"""/api/docs/ (django-ninja's Swagger UI over the spec of the code): the page, its static
+files (ninja's own, served by WhiteNoise after collectstatic, DEBUG off, no CDN), the spec
+route, and once, in headless Chromium, that every path of the spec is rendered.
 
 The browser test is marked `browser` and skips where Chromium is missing; `make test-browser`
 installs Debian's chromium and runs it. CHROMIUM=<path> points it at another binary (a path
@@ -7,6 +8,7 @@ that does not exist simulates a machine without Chromium).
 """
 
 import html
+import json
 import os
 import re
 import subprocess
@@ -17,35 +19,43 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
+from django.core.management import call_command
+from django.test import Client
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC_TEXT = (ROOT / "docs" / "openapi.yaml").read_text()
-SPEC = yaml.safe_load(SPEC_TEXT)
+SPEC = json.loads((ROOT / "docs" / "openapi.json").read_text())
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
-CONTENT_TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".png": "image/png",
-}
 
-
-class _References(HTMLParser):
-    """Every src= and href= of the page."""
+class _Page(HTMLParser):
+    """Every src= and href= of the page, and whether it has an executable inline script."""
 
     def __init__(self):
         super().__init__()
         self.urls: list[str] = []
+        self.inline_scripts = 0
+        self._in_script = False
 
     def handle_starttag(self, tag, attrs):
-        self.urls += [value for name, value in attrs if name in ("src", "href") and value]
+        attrs = dict(attrs)
+        self.urls += [value for name, value in attrs.items() if name in ("src", "href") and value]
+        if tag == "script" and "src" not in attrs:
+            # A JSON data block (ninja's Swagger settings) is not run, so CSP allows it.
+            self.inline_scripts += attrs.get("type") != "application/json"
 
 
-def _page_urls(client) -> list[str]:
-    parser = _References()
+def _page(client) -> _Page:
+    parser = _Page()
     parser.feed(client.get("/api/docs/").content.decode())
-    return parser.urls
+    return parser
+
+
+@pytest.fixture
+def static_client(settings, tmp_path):
+    """A client of a server whose static files were collected, as `make run` does."""
+    settings.STATIC_ROOT = tmp_path / "static"
+    call_command("collectstatic", "--noinput", verbosity=0)
+    return Client()  # its middleware (WhiteNoise reads STATIC_ROOT) loads on first request
 
 
 def test_docs_page_is_html_with_a_strict_policy(client):
@@ -53,99 +63,66 @@ def test_docs_page_is_html_with_a_strict_policy(client):
 
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"] == "text/html; charset=utf-8"
-    body = response.content.decode()
-    assert 'data-spec-url="/api/openapi.yaml"' in body
-    assert "<script>" not in body  # no inline script: the start code is an asset
+    assert _page(client).inline_scripts == 0
+    settings_block = re.search(
+        r'<script type="application/json" id="swagger-settings">(.*?)</script>',
+        response.content.decode(),
+        re.S,
+    )
+    swagger = json.loads(settings_block.group(1))
+    assert swagger["url"] == "/api/openapi.json"
+    assert swagger["validatorUrl"] is None  # else Swagger UI calls validator.swagger.io
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "default-src 'none'" in policy
 
 
-def test_docs_page_references_only_same_origin_assets_and_each_is_served(client):
-    urls = _page_urls(client)
+def test_docs_page_references_only_ninjas_static_files_and_each_is_served(static_client):
+    urls = _page(static_client).urls
 
-    assert len(urls) >= 4  # favicon, css, bundle, init (+ the spec link in <noscript>)
+    assert len(urls) >= 4  # favicons, css, bundle, init
     for url in urls:
         parts = urlsplit(url)
         assert not parts.scheme and not parts.netloc, url  # no http(s)://, no //host
-        assert url.startswith("/"), url
-    assets = [url for url in urls if url.startswith("/api/docs/assets/")]
-    assert {urlsplit(url).path.rsplit("/", 1)[1] for url in assets} == {
-        "favicon-32x32.png",
-        "swagger-ui.css",
-        "swagger-ui-bundle.js",
-        "init.js",
+        assert url.startswith("/static/ninja/"), url
+    assert {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js"} <= {
+        url.rsplit("/", 1)[1] for url in urls
     }
-    for url in assets:
-        response = client.get(url)
+    for url in urls:
+        response = static_client.get(url)
         assert response.status_code == HTTPStatus.OK, url
-        suffix = Path(urlsplit(url).path).suffix
-        assert response["Content-Type"] == CONTENT_TYPES[suffix], url
-        assert response["Cache-Control"] == "public, max-age=31536000, immutable", url
-        assert response.content, url
+        assert b"".join(response.streaming_content), url
 
 
-def test_init_script_loads_the_spec_from_this_server_and_nothing_else(client):
-    init = next(url for url in _page_urls(client) if "/init.js" in url)
-    script = client.get(init).content.decode()
+def test_init_script_loads_the_spec_from_the_page_and_nothing_else(static_client):
+    init = next(url for url in _page(static_client).urls if url.endswith("swagger-ui-init.js"))
+    script = b"".join(static_client.get(init).streaming_content).decode()
 
-    assert "root.dataset.specUrl" in script
-    assert "validatorUrl: null" in script  # else Swagger UI calls validator.swagger.io
-    assert "deepLinking: true" in script
+    assert 'getElementById("swagger-settings")' in script
     assert not re.search(r"https?://", script)
 
 
-def test_assets_revalidate_without_the_version_and_answer_304_to_their_etag(client):
-    response = client.get("/api/docs/assets/swagger-ui.css")
-    assert response.status_code == HTTPStatus.OK
-    assert response["Cache-Control"] == "no-cache"
-
-    again = client.get("/api/docs/assets/swagger-ui.css", HTTP_IF_NONE_MATCH=response["ETag"])
-    assert again.status_code == HTTPStatus.NOT_MODIFIED
-    assert again.content == b""
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "nope.js",
-        "swagger-ui-standalone-preset.js",  # in the package, not in the allowlist
-        "LICENSE",
-        "..%2F..%2F__init__.py",
-        "%2e%2e",
-    ],
-)
-def test_unknown_assets_are_json_404(client, name):
-    response = client.get(f"/api/docs/assets/{name}")
-
-    assert response.status_code == HTTPStatus.NOT_FOUND
-    assert response.json()["code"] == "not_found"
-
-
-def test_paths_outside_the_assets_folder_are_json_404(client):
-    for path in ("/api/docs/assets/../../config/settings.py", "/api/docs/assets/a/b.js"):
-        response = client.get(path)
-        assert response.status_code == HTTPStatus.NOT_FOUND, path
-        assert response.json()["code"] == "not_found", path
-
-
-def test_openapi_yaml_is_the_spec_file(client):
-    response = client.get("/api/openapi.yaml")
+def test_openapi_json_is_the_committed_spec(client):
+    response = client.get("/api/openapi.json")
 
     assert response.status_code == HTTPStatus.OK
-    assert response["Content-Type"] == "application/yaml; charset=utf-8"
-    assert yaml.safe_load(response.content) == SPEC
-    assert response.content.decode() == SPEC_TEXT
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == SPEC
 
 
-@pytest.mark.parametrize(
-    "path", ["/api/docs/", "/api/openapi.yaml", "/api/docs/assets/swagger-ui.css"]
-)
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/openapi.json"])
 def test_wrong_method_is_json_405(client, path):
     response = client.post(path)
 
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
     assert response.json()["code"] == "method_not_allowed"
     assert response["Allow"] == "GET, HEAD"
+
+
+def test_unknown_static_file_under_ninja_is_json_404(static_client):
+    response = static_client.get("/static/ninja/nope.js")
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json()["code"] == "not_found"
 
 
 # --- in a real browser ------------------------------------------------------------------
@@ -193,7 +170,7 @@ def test_swagger_ui_renders_every_path_of_the_spec_in_headless_chromium(live_ser
     # Swagger UI renders each operation as <span class="opblock-summary-path" data-path=...>.
     rendered = {html.unescape(p) for p in re.findall(r'data-path="([^"]*)"', dom)}
     missing = sorted(set(SPEC["paths"]) - rendered)
-    assert not missing, f"paths of docs/openapi.yaml not rendered on /api/docs/: {missing}"
+    assert not missing, f"paths of docs/openapi.json not rendered on /api/docs/: {missing}"
     assert SPEC["info"]["title"] in dom
     assert 'class="btn authorize' in dom  # the spec's bearerAuth gives an Authorize button
     blocked = [line for line in log.splitlines() if "Content Security Policy" in line]

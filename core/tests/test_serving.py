@@ -1,5 +1,5 @@
 """Serving as `make run` does: static files with DEBUG off, the secret key file, gunicorn's
-configuration. (/api/docs/ serves its own assets, tested with DEBUG off in test_api_docs.py.)"""
+configuration. (/api/docs/ and its static files with DEBUG off: test_api_docs.py.)"""
 
 import importlib
 import re

@@ -298,6 +298,17 @@ def _dispatch(path_view) -> Callable:
     return dispatch
 
 
+def _optional_empty_body(spec: dict, schema: dict) -> None:
+    """An empty body is {} (JsonParser): where {} is valid, the body is not required."""
+    body = spec.get("requestBody")
+    if not body:
+        return
+    ref = body["content"]["application/json"]["schema"].get("$ref", "")
+    target = schema["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {})
+    if not target.get("required"):
+        body["required"] = False
+
+
 class Api(NinjaAPI):
     def get_content_type(self) -> str:
         # The Content-Type Django's JsonResponse sends, as the error responses do.
@@ -343,6 +354,7 @@ class Api(NinjaAPI):
                 operation = by_id.get(spec.get("operationId"))
                 if operation is None:
                     continue
+                _optional_empty_body(spec, schema)
                 by_status: dict[int, list[str]] = {}
                 for error in operation_errors(operation):
                     codes = by_status.setdefault(error.status, [])

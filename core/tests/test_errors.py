@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig, Validati
 from django.db import DatabaseError
 from django.http import Http404
 from django.test import Client, RequestFactory, override_settings
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 from pymongo import errors as pymongo_errors
 from pymongo.synchronous.collection import Collection
 
@@ -37,6 +39,90 @@ def test_every_matching_error_renders_its_status_code_and_message():
         assert response.status_code == cls.status, cls
         assert response["Content-Type"] == "application/json"
         assert json.loads(response.content) == {"error": cls.message, "code": cls.code}, cls
+
+
+def test_every_app_error_renders_the_same_through_the_apis_exception_handler():
+    import chat.errors  # noqa: F401  (load every app's errors)
+    import matching.errors  # noqa: F401
+    import users.errors  # noqa: F401
+    from core.api import api
+
+    request = RequestFactory().get("/")
+    for cls in [AppError, *_all_subclasses(AppError)]:
+        response = api.on_exception(request, cls())
+        assert response.status_code == cls.status, cls
+        assert response["Content-Type"] == "application/json"
+        assert json.loads(response.content) == {"error": cls.message, "code": cls.code}, cls
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "code"),
+    [
+        (HttpError(409, "Taken."), 409, "conflict"),
+        (AuthenticationError(), 401, "unauthorized"),
+        (
+            NinjaValidationError([{"type": "missing", "loc": ("body", "body", "x"), "msg": ""}]),
+            400,
+            "missing_field",
+        ),
+        (Http404(), 404, "not_found"),
+        (RequestDataTooBig(), 413, "payload_too_large"),
+    ],
+)
+def test_the_apis_handler_translates_ninja_and_django_exceptions(exc, status, code):
+    from core.api import api
+
+    response = api.on_exception(RequestFactory().get("/"), exc)
+
+    assert response.status_code == status
+    assert json.loads(response.content)["code"] == code
+
+
+def test_the_apis_handler_leaves_bugs_to_django():
+    from core.api import api
+
+    with pytest.raises(KeyError):
+        api.on_exception(RequestFactory().get("/"), KeyError("bug"))
+
+
+@pytest.mark.parametrize(
+    ("errors", "code", "message"),
+    [
+        (
+            [
+                {"type": "missing", "loc": ("body", "body", "email"), "msg": "Field required"},
+                {"type": "extra_forbidden", "loc": ("body", "body", "zz"), "msg": "Extra"},
+                {"type": "extra_forbidden", "loc": ("body", "body", "$where"), "msg": "Extra"},
+            ],
+            "unknown_field",
+            "Unknown field(s): $where, zz.",
+        ),
+        (
+            [
+                {"type": "string_type", "loc": ("body", "body", "role"), "msg": "Input"},
+                {"type": "missing", "loc": ("body", "body", "email"), "msg": "Field required"},
+            ],
+            "missing_field",
+            "The field 'email' is required.",
+        ),
+        (
+            [{"type": "string_type", "loc": ("body", "body", "major", 0), "msg": "Input"}],
+            "invalid_field",
+            "The field 'major.0' must be a string.",
+        ),
+        (
+            [{"type": "string_pattern_mismatch", "loc": ("query", "limit"), "msg": "No match"}],
+            "invalid_field",
+            "The field 'limit' is invalid: No match.",
+        ),
+    ],
+)
+def test_pydantic_errors_map_to_the_contracts_codes(errors, code, message):
+    from core.api import validation_error
+
+    error = validation_error(errors)
+
+    assert (error.code, str(error)) == (code, message)
 
 
 def test_codes_are_snake_case_and_statuses_are_client_errors_or_unavailable():

@@ -89,11 +89,11 @@ def limits_clock(monkeypatch):
     """Freeze the clock the rate limits read (django-ratelimit's windows and the lockouts)."""
     import django_ratelimit.core
 
-    import config.ratelimit
+    import core.ratelimit
 
     clock = FrozenClock()
     monkeypatch.setattr(django_ratelimit.core, "time", clock)
-    monkeypatch.setattr(config.ratelimit, "time", clock)
+    monkeypatch.setattr(core.ratelimit, "time", clock)
     return clock
 
 

@@ -6,7 +6,7 @@ Collection wrapper gives way to mongomock's collections); nothing else changes. 
 operation starts from empty collections, arranges its rows, acts once through the ORM and
 checks the result against what MongoDB answers; where the operation is a write, the check
 reads the collection with plain pymongo calls, so only the operation itself is on trial.
-The same operations pass on the embedded server (config/tests/test_mongomock_probe.py runs
+The same operations pass on the embedded server (core/tests/test_mongomock_probe.py runs
 them there), so a failure below is mongomock's. Two rows beyond the ORM follow: the
 transaction check and the one raw aggregation the product runs. Prints Markdown tables and
 the count; docs/architecture.md quotes them.

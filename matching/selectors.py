@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import connection
 
-from config.documents import from_document
+from core.documents import from_document
 from matching import scoring
 from matching.models import Score
 from users.models import Role, User, normalize_email

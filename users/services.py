@@ -9,9 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from config.errors import InvalidFieldError, ValidationFailedError
+from core.errors import InvalidFieldError, ValidationFailedError
 from users import password_gate, tokens
-from users.categories import CATEGORY_FIELDS
 from users.errors import (
     EmailTakenError,
     InvalidCredentialsError,
@@ -155,20 +154,6 @@ def purge_deleted_users(*, now=None) -> list[str]:
     return purged
 
 
-PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
-    "firstName": str,
-    "lastName": str,
-    "major": list,
-    "minor": list,
-    "year": (int, str),
-    "hobbies": str,
-    "clubs": str,
-    "goals": str,
-    **{flag: bool for flag in CATEGORY_FIELDS},
-    "is_seeking_mentor": bool,
-    "is_seeking_mentee": bool,
-    "requirements": str,
-}
 LIST_MAX_ITEMS = 10
 YEAR_VALUES = {"1", "2", "3", "4", "5", "5+"}
 
@@ -198,7 +183,7 @@ def _clean_year(value: int | str) -> str:
 
 
 def clean_profile_changes(changes: dict) -> dict:
-    """The stored form of profile fields (types already checked against PROFILE_TYPES):
+    """The stored form of profile fields (types already checked by users.schemas.ProfileIn):
     lists de-duplicated and stripped, year checked, texts stripped and length-checked.
     Shared by the profile endpoint and the roster import. Raises ValidationFailedError /
     InvalidFieldError."""
@@ -220,7 +205,7 @@ def clean_profile_changes(changes: dict) -> dict:
 
 
 def update_profile(*, user: User, changes: dict) -> User:
-    """Validate and save profile fields (types already checked against PROFILE_TYPES).
+    """Validate and save profile fields (types already checked by users.schemas.ProfileIn).
 
     Saving sends post_save with the changed fields, which refreshes the user's scores
     before this returns. Raises ValidationFailedError / InvalidFieldError.

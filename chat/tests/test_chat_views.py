@@ -221,7 +221,7 @@ def _cursor(millis: int) -> str:
         ("limit=-1", "invalid_field"),
         ("before=not-a-cursor", "invalid_cursor"),
         ("before=MTIzOmFiYw", "invalid_cursor"),
-        # Each was a 500 (found while adding config/tests/test_fuzz.py).
+        # Each was a 500 (found while adding core/tests/test_fuzz.py).
         ("limit=%C2%B2", "invalid_field"),  # "²": isdigit() but not int()
         ("limit=%D9%A3", "invalid_field"),  # Arabic-Indic three was read as 3
         ("limit=" + "9" * 4400, "validation_failed"),  # past int()'s 4,300 digits

@@ -1,6 +1,5 @@
 """Matching rules. The package re-exports every service so callers import matching.services."""
 
-from matching.errors import Conflict, Forbidden, MatchingError, NotFound
 from matching.services.matches import (
     UNMATCH_CONFIRMATION,
     detach_user,
@@ -21,10 +20,6 @@ from matching.services.scores import (
 __all__ = [
     "SCORING_FIELDS",
     "UNMATCH_CONFIRMATION",
-    "Conflict",
-    "Forbidden",
-    "MatchingError",
-    "NotFound",
     "detach_user",
     "mentee_unmatch",
     "mentor_unmatch",

@@ -12,7 +12,7 @@ import numpy as np
 from django.conf import settings
 from scipy.optimize import linear_sum_assignment
 
-from config.errors import MatchingError
+from core.errors import AppError
 from matching.models import Score
 from matching.selectors import OPEN_MENTEES, OPEN_MENTORS, has_free_seat, is_scorable
 from matching.services.invitations import create_invitation
@@ -105,6 +105,6 @@ def apply_proposal(proposal: Proposal, *, admin: User) -> tuple[int, list[str]]:
         try:
             create_invitation(creator=admin, mentor_email=mentor, mentee_email=mentee)
             sent += 1
-        except MatchingError as error:
+        except AppError as error:
             failures.append(f"{mentee} → {mentor}: {error} ({error.code})")
     return sent, failures

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_mongodb_backend import transaction
 from pymongo.errors import PyMongoError
 
-from config.errors import MatchingError
+from core.errors import AppError
 from matching.errors import MatchInProgressError
 from matching.models import MatchIntent
 from matching.services.repair import repair_if_stale
@@ -103,7 +103,7 @@ def intent_held(
     try:
         yield intent
         settled = True
-    except MatchingError:
+    except AppError:
         settled = True
         raise
     finally:

@@ -7,6 +7,7 @@ from http import HTTPStatus
 import pytest
 from django.utils import timezone
 
+from core.errors import AppError
 from matching import services as matching
 from matching.models import Invitation
 from users.models import User
@@ -287,7 +288,7 @@ def test_accept_racing_a_select_for_the_last_seat_stays_consistent(settings, all
         try:
             call(**kwargs)
             return "ok"
-        except matching.MatchingError as error:
+        except AppError as error:
             return error.code
 
     accept = partial(outcome, respond_invitation, user=mentor, invitation_id=str(created.pk))

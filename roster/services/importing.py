@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
-from config.errors import MatchingError
+from core.errors import AppError
 from matching.services.scores import DEFAULT_BATCH_SIZE, SCORING_FIELDS, refresh_scores_for_users
 from roster.models import ImportFollowUp
 from roster.schemas import COLUMNS, REQUIRED_COLUMNS, RosterRow
@@ -129,7 +129,8 @@ def _check_header(header: list[str]) -> None:
 def _pydantic_reason(exc: pydantic.ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(part) for part in error['loc'])}: "
-        f"{error['msg'].removeprefix('Value error, ')}" for error in exc.errors()
+        f"{error['msg'].removeprefix('Value error, ')}"
+        for error in exc.errors()
     )
 
 
@@ -153,7 +154,7 @@ def validate_row(header: list[str], cells: list[str]) -> tuple[str, str, dict]:
         del profile["year"]
     try:
         profile = clean_profile_changes(profile)
-    except MatchingError as exc:
+    except AppError as exc:
         raise RowRejectedError(str(exc)) from None
     if blank_year:
         profile["year"] = ""

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from config.db_commands import counting
+from core.db_commands import counting
 from users import tokens
 from users.models import RefreshToken, User
 

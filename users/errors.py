@@ -1,6 +1,6 @@
 """Errors of the users app (auth, accounts)."""
 
-from config.errors import (
+from core.errors import (
     ConflictError,
     ForbiddenError,
     UnauthorizedError,

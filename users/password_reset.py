@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from config.errors import InvalidFieldError
+from core.errors import InvalidFieldError
 from notifications import outbox
 from users import password_gate
 from users.errors import InvalidLinkTokenError, InvalidPasswordError

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from config.errors import InvalidFieldError, ValidationFailedError
+from core.errors import InvalidFieldError, ValidationFailedError
 from users import password_gate, tokens, verification
 from users.errors import (
     EmailNotVerifiedError,
@@ -20,17 +20,16 @@ from users.errors import (
 )
 from users.models import (
     NOTIFICATION_KINDS,
-    PROFILE_TEXT_MAX,
     EmailRuleError,
     Role,
     User,
     clean_email,
+    max_length,
     normalize_email,
 )
 from users.signals import user_purged
 
 SELF_SERVICE_ROLES = (Role.MENTEE, Role.MENTOR)
-NAME_MAX = 150
 
 
 def _clean_email(email: str) -> str:
@@ -54,8 +53,8 @@ def register_user(
     if role not in SELF_SERVICE_ROLES:
         raise ValidationFailedError("role must be MENTEE or MENTOR.")
     for label, value in (("firstName", first_name), ("lastName", last_name)):
-        if len(value.strip()) > NAME_MAX:
-            raise ValidationFailedError(f"{label} must be at most {NAME_MAX} characters.")
+        if len(value.strip()) > max_length(label):
+            raise ValidationFailedError(f"{label} must be at most {max_length(label)} characters.")
     user = User(email=email, role=role, firstName=first_name.strip(), lastName=last_name.strip())
     try:
         validate_password(password, user=user)
@@ -165,24 +164,7 @@ def purge_deleted_users(*, now=None) -> list[str]:
     return purged
 
 
-PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
-    "firstName": str,
-    "lastName": str,
-    "major": list,
-    "minor": list,
-    "year": (int, str),
-    "hobbies": str,
-    "clubs": str,
-    "goals": str,
-    **{flag: bool for flag in ("international", "commuter", "firstgen", "outofstate", "transfer")},
-    "is_seeking_mentor": bool,
-    "is_seeking_mentee": bool,
-    "requirements": str,
-    # {kind: bool} for any of NOTIFICATION_KINDS; kinds left out keep their setting.
-    "email_notifications": dict,
-}
 LIST_MAX_ITEMS = 10
-LIST_ITEM_MAX = 200
 YEAR_VALUES = {"1", "2", "3", "4", "5", "5+"}
 
 
@@ -194,9 +176,9 @@ def _clean_list(name: str, value: list) -> list[str]:
         if not isinstance(item, str):
             raise InvalidFieldError(f"Every entry of '{name}' must be a string.")
         item = item.strip()
-        if len(item) > LIST_ITEM_MAX:
+        if len(item) > max_length(name):
             raise ValidationFailedError(
-                f"Entries of {name} are at most {LIST_ITEM_MAX} characters."
+                f"Entries of {name} are at most {max_length(name)} characters."
             )
         if item and item not in cleaned:
             cleaned.append(item)
@@ -210,47 +192,52 @@ def _clean_year(value: int | str) -> str:
     return text
 
 
-def _notifications_off(user: User, value: dict) -> list[str]:
-    """The opted-out kinds after applying {kind: on}; strict: known kinds, booleans only."""
-    off = set(user.notifications_off)
-    for kind, on in value.items():
-        if kind not in NOTIFICATION_KINDS:
-            raise InvalidFieldError(
-                f"email_notifications: unknown kind {kind!r}; the kinds are "
-                f"{', '.join(NOTIFICATION_KINDS)}."
-            )
-        if not isinstance(on, bool):
-            raise InvalidFieldError(f"email_notifications.{kind} must be a boolean.")
-        (off.discard if on else off.add)(kind)
-    return [kind for kind in NOTIFICATION_KINDS if kind in off]
-
-
-def update_profile(*, user: User, changes: dict) -> User:
-    """Validate and save profile fields (types already checked against PROFILE_TYPES).
-
-    Saving sends post_save with the changed fields, which refreshes the user's scores
-    before this returns. Raises ValidationFailedError / InvalidFieldError.
-    """
+def clean_profile_changes(changes: dict) -> dict:
+    """The stored form of profile fields (types already checked by users.schemas.ProfileIn):
+    lists de-duplicated and stripped, year checked, texts stripped and length-checked.
+    Shared by the profile endpoint and the roster import. Raises ValidationFailedError /
+    InvalidFieldError."""
     cleaned: dict = {}
     for name, value in changes.items():
         if name in ("major", "minor"):
             cleaned[name] = _clean_list(name, value)
         elif name == "year":
             cleaned[name] = _clean_year(value)
-        elif name in ("firstName", "lastName"):
-            if len(value.strip()) > NAME_MAX:
-                raise ValidationFailedError(f"{name} must be at most {NAME_MAX} characters.")
-            cleaned[name] = value.strip()
-        elif name == "email_notifications":
-            cleaned["notifications_off"] = _notifications_off(user, value)
-        elif name in ("hobbies", "clubs", "goals", "requirements"):
-            if len(value.strip()) > PROFILE_TEXT_MAX:
+        elif name in ("firstName", "lastName", "hobbies", "clubs", "goals", "requirements"):
+            if len(value.strip()) > max_length(name):
                 raise ValidationFailedError(
-                    f"{name} must be at most {PROFILE_TEXT_MAX} characters."
+                    f"{name} must be at most {max_length(name)} characters."
                 )
             cleaned[name] = value.strip()
         else:
             cleaned[name] = value
+    return cleaned
+
+
+def _notifications_off(user: User, value: dict) -> list[str]:
+    """The opted-out kinds after applying {kind: on} (kinds and booleans already checked by
+    users.schemas.EmailNotificationsIn; checked again here for callers without it)."""
+    off = set(user.notifications_off)
+    for kind, on in value.items():
+        if kind not in NOTIFICATION_KINDS or not isinstance(on, bool):
+            raise InvalidFieldError(
+                f"email_notifications: {kind!r} is not a kind set to a boolean."
+            )
+        (off.discard if on else off.add)(kind)
+    return [kind for kind in NOTIFICATION_KINDS if kind in off]
+
+
+def update_profile(*, user: User, changes: dict) -> User:
+    """Validate and save profile fields (types already checked by users.schemas.ProfileIn).
+
+    Saving sends post_save with the changed fields, which refreshes the user's scores
+    before this returns. Raises ValidationFailedError / InvalidFieldError.
+    """
+    changes = dict(changes)
+    notifications = changes.pop("email_notifications", None)
+    cleaned = clean_profile_changes(changes)
+    if notifications is not None:
+        cleaned["notifications_off"] = _notifications_off(user, notifications)
     for name, value in cleaned.items():
         setattr(user, name, value)
     if cleaned:

@@ -10,7 +10,7 @@ from bson import ObjectId
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.utils import timezone
 
-from config.errors import InvalidFieldError
+from core.errors import InvalidFieldError
 from notifications import outbox
 from users.models import EmailRuleError, User, clean_email
 from users.password_reset import link, make_token, user_for_token, valid_hours

@@ -60,7 +60,7 @@ def _token_failures(request, group: str):
 def password_reset_request(request, body: JsonBody[EmailIn]):
     _limit_mail_requests(request, "password-reset", body.email)
     password_reset.request_password_reset(email=body.email)
-    return 202, {"success": True, "message": RESET_REQUESTED}
+    return {"success": True, "message": RESET_REQUESTED}
 
 
 @router.post("/auth/password-reset/confirm/", auth=None, response=Done)
@@ -84,4 +84,4 @@ def verify_email_confirm(request, body: JsonBody[TokenIn]):
 def verify_email_resend(request, body: JsonBody[EmailIn]):
     _limit_mail_requests(request, "verify-email", body.email)
     verification.resend_verification_mail(email=body.email)
-    return 202, {"success": True, "message": RESEND_REQUESTED}
+    return {"success": True, "message": RESEND_REQUESTED}

@@ -45,13 +45,15 @@ START := $(PY) manage.py migrate --noinput && \
 
 # Serve on http://$(HOST):$(PORT) with gunicorn, the production server: DEBUG off, workers and
 # threads from WEB_WORKERS / WEB_THREADS (core/gunicorn.py), static files by WhiteNoise from
-# var/static. Ctrl-C stops gunicorn, then the database.
+# var/static. The mail sender (send_emails) runs beside it and prints mails on this console
+# unless EMAIL_HOST is set. Ctrl-C stops both, then the database.
 run: venv
 	$(PY) -m core.secret_key $(SECRET_KEY_FILE)
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY_FILE=$(SECRET_KEY_FILE) \
 	$(PY) -m embedded_mongo run --data-dir var/mongo -- \
 		sh -c '$(START) && \
 		$(PY) manage.py collectstatic --noinput --verbosity 0 && \
+		{ $(PY) manage.py send_emails --exit-with-parent & } && \
 		exec $(PY) -m gunicorn -c core/gunicorn.py --bind $(HOST):$(PORT)'
 
 # Development: Django's runserver, reloading on code changes, DEBUG on (tracebacks in the

@@ -9,6 +9,7 @@ class ChatConfig(AppConfig):
         # Imported here: receivers reach the models, which exist once the registry is ready.
         from chat import receivers
         from matching.signals import pair_unmatched
+        from notifications.signals import outbox_tick
         from users.signals import user_purged
 
         pair_unmatched.connect(
@@ -19,3 +20,4 @@ class ChatConfig(AppConfig):
             receivers.delete_messages_of_purged_user,
             dispatch_uid="chat.delete_messages_of_purged_user",
         )
+        outbox_tick.connect(receivers.send_chat_digests, dispatch_uid="chat.send_chat_digests")

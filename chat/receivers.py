@@ -1,7 +1,7 @@
 """Chat's answers to matching and users events (they never import chat); connected in
 ChatConfig.ready()."""
 
-from chat import services
+from chat import notify, services
 
 
 def delete_messages_of_unmatched_pair(sender, mentee_email: str, mentor_email: str, **kwargs):
@@ -10,3 +10,7 @@ def delete_messages_of_unmatched_pair(sender, mentee_email: str, mentor_email: s
 
 def delete_messages_of_purged_user(sender, user, **kwargs):
     services.delete_messages_of(email=user.email)
+
+
+def send_chat_digests(sender, now, **kwargs):
+    notify.send_digests(now=now)

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "matching",
     "chat",
     "roster",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -311,3 +312,46 @@ PASSWORD_HASHERS = [
 # 320 logins once the bench reached 115 requests/s, hence 2 s).
 PASSWORD_CHECKS_PER_PROCESS = env_int("PASSWORD_CHECKS_PER_PROCESS", 2, minimum=1)
 PASSWORD_CHECK_WAIT_MS = env_int("PASSWORD_CHECK_WAIT_MS", 2000)
+
+# --- Email, outbox and account mails (docs/operations.md "Email"; notifications/) ---
+# Mails go through Django's mail framework. Without EMAIL_HOST the console backend prints
+# them on the server's output (`make run`); with it, SMTP. EMAIL_BACKEND, when set, wins.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive; set one.")
+# Seconds per SMTP socket operation: only the sender waits on it, never a request.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@mentor-match.test")
+# The sender (`manage.py send_emails`, started by `make run`): a try that fails is retried
+# after OUTBOX_RETRY_BASE_SECONDS, doubling up to OUTBOX_RETRY_MAX_SECONDS, at most
+# OUTBOX_MAX_ATTEMPTS tries, then the mail is failed. A claimed mail whose sender has not
+# finished it within OUTBOX_LEASE_SECONDS is marked unknown, never resent by itself: the
+# lease must exceed the longest one SMTP send can take (several EMAIL_TIMEOUTs).
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6, minimum=1)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30, minimum=1)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600, minimum=1)
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300, minimum=1)
+OUTBOX_POLL_SECONDS = env_int("OUTBOX_POLL_SECONDS", 5, minimum=1)
+OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 50, minimum=1)
+# How often the sender runs the scheduled mails (the daily chat digest check).
+OUTBOX_PERIODIC_SECONDS = env_int("OUTBOX_PERIODIC_SECONDS", 600, minimum=1)
+# Links in account mails: FRONTEND_BASE_URL/reset-password/<token>, .../verify-email/<token>.
+FRONTEND_BASE_URL = env_str("FRONTEND_BASE_URL", "http://localhost:3000").rstrip("/")
+# Seconds a password-reset (and set-password) link stays valid; Django's own setting.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimum=60)
+# Reset and verification-mail requests, per target address and per client address.
+PASSWORD_RESETS_PER_ACCOUNT = env_rate("PASSWORD_RESETS_PER_ACCOUNT", "5/h")
+PASSWORD_RESETS_PER_ADDRESS = env_rate("PASSWORD_RESETS_PER_ADDRESS", "20/h")
+# On: an account must confirm its address (mailed link) before it can sign in.
+EMAIL_VERIFICATION_REQUIRED = env_bool("EMAIL_VERIFICATION_REQUIRED", False)

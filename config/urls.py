@@ -7,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 import chat.api
 import matching.api
 import users.api
+import users.api_password
 from core import health
 from core.api import api
 from core.errors import (
@@ -52,6 +53,7 @@ api.add_router("/health/", health.router)
 api.add_router("", users.api.router)
 api.add_router("/matching/", matching.api.router)
 api.add_router("/chat/", chat.api.router)
+api.add_router("", users.api_password.router)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

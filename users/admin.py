@@ -44,6 +44,7 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
         ("Status", {"fields": ("is_active", "is_staff", "is_superuser", "deletion_requested_at")}),
+        ("Email", {"fields": ("email_verified_at", "notifications_off")}),
         ("Dates", {"fields": ("date_joined", "last_login")}),
     )
     add_fieldsets = (

@@ -17,6 +17,7 @@ from core.errors import (
 )
 from users import services, tokens
 from users.errors import (
+    EmailNotVerifiedError,
     EmailTakenError,
     InvalidCredentialsError,
     InvalidPasswordError,
@@ -42,11 +43,13 @@ router = Router(tags=["users"])
 ANY_ACCOUNT = BearerAuth(allow_pending_deletion=True)
 
 
-def _session(user, pair: dict[str, str]) -> dict:
+def _session(user, pair: dict[str, str] | None) -> dict:
+    if pair is None:  # EMAIL_VERIFICATION_REQUIRED: no session until the address is confirmed
+        return {"user": user_to_json(user)}
     return {"user": user_to_json(user), "access": pair["access"], "refresh": pair["refresh"]}
 
 
-@router.post("/auth/register/", auth=None, response={201: Session})
+@router.post("/auth/register/", auth=None, response={201: Session | UserEnvelope})
 @raises(
     InvalidFieldError,
     ValidationFailedError,
@@ -70,7 +73,7 @@ def register(request, body: JsonBody[RegisterIn]):
 
 
 @router.post("/auth/login/", auth=None, response=Session)
-@raises(InvalidCredentialsError, RateLimitedError, ServerBusyError)
+@raises(InvalidCredentialsError, EmailNotVerifiedError, RateLimitedError, ServerBusyError)
 def login(request, body: JsonBody[LoginIn]):
     # Keyed by the normalised address whether or not it has an account: the lockout
     # answers the same for both, so it reveals nothing about which emails exist.

@@ -1,6 +1,11 @@
 """Errors of the users app (auth, accounts)."""
 
-from core.errors import ConflictError, UnauthorizedError, ValidationFailedError
+from core.errors import (
+    ConflictError,
+    ForbiddenError,
+    UnauthorizedError,
+    ValidationFailedError,
+)
 
 
 class InvalidCredentialsError(UnauthorizedError):
@@ -25,3 +30,17 @@ class InvalidPasswordError(ValidationFailedError):
 
 class NotPendingDeletionError(ConflictError):
     code, message = "not_pending_deletion", "This account is not pending deletion."
+
+
+class InvalidLinkTokenError(ValidationFailedError):
+    """A password-reset or email-verification token that is malformed, used or expired."""
+
+    code, message = "invalid_token", "This link is invalid, already used or expired."
+
+
+class EmailNotVerifiedError(ForbiddenError):
+    code = "email_not_verified"
+    message = (
+        "Confirm your email address first: follow the link we mailed you, or ask for a new "
+        "one with POST /auth/verify-email/resend/."
+    )

@@ -30,7 +30,23 @@ class UserManager(BaseUserManager):
 
     def create_superuser(self, email, password=None, **fields):
         fields.update(role=Role.ADMIN, is_staff=True, is_superuser=True)
+        # Made by an operator, not self-registered: nothing to confirm.
+        fields.setdefault("email_verified_at", timezone.now())
         return self.create_user(email, password, **fields)
+
+
+# The notification mails a user can turn off (profile field email_notifications); account
+# mails (password reset, verification) always go out.
+NOTIFICATION_KINDS = (
+    "matched",
+    "unmatched",
+    "invitation_received",
+    "invitation_accepted",
+    "invitation_declined",
+    "invitation_expired",
+    "round_published",
+    "chat_digest",
+)
 
 
 class EmailRuleError(ValueError):
@@ -116,6 +132,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
     deletion_requested_at = models.DateTimeField(null=True, blank=True)
+    # Set when the address is confirmed (verification link, or a password reset/set-password
+    # link, which proves the mailbox too). Required to sign in only with
+    # EMAIL_VERIFICATION_REQUIRED.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Notification kinds (NOTIFICATION_KINDS) the user turned off; every other kind is on.
+    notifications_off = ArrayField(models.CharField(max_length=40), default=list, blank=True)
 
     objects = UserManager()
 
@@ -137,6 +159,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     def full_name(self) -> str:
         name = f"{self.firstName.strip()} {self.lastName.strip()}".strip()
         return name or "Not provided"
+
+    def wants_notification(self, kind: str) -> bool:
+        return kind not in self.notifications_off
 
     @property
     def special_categories(self) -> list[str]:

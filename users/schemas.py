@@ -46,6 +46,33 @@ class EmptyIn(Strict):
     """No fields: any field sent is unknown_field."""
 
 
+class EmailNotificationsIn(Strict):
+    """Any of the notification kinds (users.models.NOTIFICATION_KINDS), each on (true) or
+    off (false); kinds left out keep their setting."""
+
+    matched: bool = None
+    unmatched: bool = None
+    invitation_received: bool = None
+    invitation_accepted: bool = None
+    invitation_declined: bool = None
+    invitation_expired: bool = None
+    round_published: bool = None
+    chat_digest: bool = None
+
+
+class EmailNotifications(Schema):
+    """Which notification mails the user gets (docs/api.md "Notifications")."""
+
+    matched: bool
+    unmatched: bool
+    invitation_received: bool
+    invitation_accepted: bool
+    invitation_declined: bool
+    invitation_expired: bool
+    round_published: bool
+    chat_digest: bool
+
+
 class ProfileIn(Strict):
     """PUT /matching/profile/: any of these; lengths, list sizes and the year's values are
     checked by users.services.update_profile (validation_failed)."""
@@ -67,6 +94,7 @@ class ProfileIn(Strict):
     is_seeking_mentor: bool = None
     is_seeking_mentee: bool = None
     requirements: str = None
+    email_notifications: EmailNotificationsIn = None
 
 
 class Profile(Schema):
@@ -113,6 +141,8 @@ class User(Schema):
     date_joined: str | None
     deletion_requested_at: str | None
     deletion_scheduled_for: str | None
+    email_verified: bool
+    email_notifications: EmailNotifications
 
 
 class UserEnvelope(Schema):

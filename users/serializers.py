@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from users.models import User
+from users.models import NOTIFICATION_KINDS, User
 
 
 def iso(value: datetime | None) -> str | None:
@@ -65,4 +65,6 @@ def user_to_json(user: User) -> dict:
         "date_joined": iso(user.date_joined),
         "deletion_requested_at": iso(user.deletion_requested_at),
         "deletion_scheduled_for": iso(deletion_scheduled_for(user)),
+        "email_verified": user.email_verified_at is not None,
+        "email_notifications": {kind: user.wants_notification(kind) for kind in NOTIFICATION_KINDS},
     }

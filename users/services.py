@@ -10,14 +10,16 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from core.errors import InvalidFieldError, ValidationFailedError
-from users import password_gate, tokens
+from users import password_gate, tokens, verification
 from users.errors import (
+    EmailNotVerifiedError,
     EmailTakenError,
     InvalidCredentialsError,
     InvalidPasswordError,
     NotPendingDeletionError,
 )
 from users.models import (
+    NOTIFICATION_KINDS,
     EmailRuleError,
     Role,
     User,
@@ -39,8 +41,9 @@ def _clean_email(email: str) -> str:
 
 def register_user(
     *, email: str, password: str, role: str, first_name: str = "", last_name: str = ""
-) -> tuple[User, dict[str, str]]:
-    """Create a MENTEE or MENTOR account and sign it in.
+) -> tuple[User, dict[str, str] | None]:
+    """Create a MENTEE or MENTOR account, mail it a confirmation link and sign it in; with
+    EMAIL_VERIFICATION_REQUIRED no session starts (None) until the address is confirmed.
 
     Raises ValidationFailedError, InvalidPasswordError, EmailTakenError (also when a
     concurrent registration of the same email wins the unique index), ServerBusyError
@@ -65,12 +68,17 @@ def register_user(
         user.save(force_insert=True)
     except IntegrityError:
         raise EmailTakenError() from None
+    verification.send_verification_mail(user=user)
+    if settings.EMAIL_VERIFICATION_REQUIRED:
+        return user, None
     return user, tokens.issue_tokens(user)
 
 
 def login_user(*, email: str, password: str) -> tuple[User, dict[str, str]]:
     """Check credentials and start a session; raises InvalidCredentialsError, or
-    ServerBusyError when no password-check slot frees up (users/password_gate.py).
+    ServerBusyError when no password-check slot frees up (users/password_gate.py), or
+    EmailNotVerifiedError (after the password check, so it tells only the account's owner)
+    for an unconfirmed account when EMAIL_VERIFICATION_REQUIRED is on.
 
     A correct password whose hash is not the first hasher's (PBKDF2 from before Argon2id,
     or other Argon2 parameters) is rehashed and saved by check_password, in the slot.
@@ -84,6 +92,8 @@ def login_user(*, email: str, password: str) -> tuple[User, dict[str, str]]:
             raise InvalidCredentialsError()
         if not user.check_password(password):
             raise InvalidCredentialsError()
+    if settings.EMAIL_VERIFICATION_REQUIRED and user.email_verified_at is None:
+        raise EmailNotVerifiedError()
     return user, tokens.issue_tokens(user)
 
 
@@ -204,13 +214,30 @@ def clean_profile_changes(changes: dict) -> dict:
     return cleaned
 
 
+def _notifications_off(user: User, value: dict) -> list[str]:
+    """The opted-out kinds after applying {kind: on} (kinds and booleans already checked by
+    users.schemas.EmailNotificationsIn; checked again here for callers without it)."""
+    off = set(user.notifications_off)
+    for kind, on in value.items():
+        if kind not in NOTIFICATION_KINDS or not isinstance(on, bool):
+            raise InvalidFieldError(
+                f"email_notifications: {kind!r} is not a kind set to a boolean."
+            )
+        (off.discard if on else off.add)(kind)
+    return [kind for kind in NOTIFICATION_KINDS if kind in off]
+
+
 def update_profile(*, user: User, changes: dict) -> User:
     """Validate and save profile fields (types already checked by users.schemas.ProfileIn).
 
     Saving sends post_save with the changed fields, which refreshes the user's scores
     before this returns. Raises ValidationFailedError / InvalidFieldError.
     """
+    changes = dict(changes)
+    notifications = changes.pop("email_notifications", None)
     cleaned = clean_profile_changes(changes)
+    if notifications is not None:
+        cleaned["notifications_off"] = _notifications_off(user, notifications)
     for name, value in cleaned.items():
         setattr(user, name, value)
     if cleaned:

@@ -23,7 +23,7 @@ from matching.models import Invitation
 from matching.services.invitations import create_invitation
 from matching.services.matches import UNMATCH_CONFIRMATION
 from matching.tests.factories import scorable_mentee, scorable_mentor
-from users import tokens
+from users import password_reset, tokens, verification
 from users.models import User
 from users.tests.factories import DEFAULT_PASSWORD, AdminFactory
 
@@ -83,7 +83,13 @@ def world():
     users = {u.email.split("@")[0]: u for u in User.objects.all()}
     users["admin"] = admin
     sessions = {name: tokens.issue_tokens(u) for name, u in users.items()}
-    return {"users": users, "tokens": sessions, "invitation": str(invitation.pk)}
+    return {
+        "users": users,
+        "tokens": sessions,
+        "invitation": str(invitation.pk),
+        "reset_token": password_reset.make_token(free),
+        "verify_token": password_reset.make_token(free, verification.token_generator),
+    }
 
 
 def _operations(world) -> list[Operation]:
@@ -222,6 +228,40 @@ def _operations(world) -> list[Operation]:
             addresses=["with"],
             required=["with"],
         ),
+        Operation(
+            "POST",
+            "/auth/password-reset/",
+            None,
+            {"email": "free@example.edu"},
+            strings=["email"],
+            addresses=["email"],
+            required=["email"],
+        ),
+        Operation(
+            "POST",
+            "/auth/password-reset/confirm/",
+            None,
+            {"token": world.get("reset_token", ""), "password": "a-brand-new-passphrase"},
+            strings=["token", "password"],
+            required=["token", "password"],
+        ),
+        Operation(
+            "POST",
+            "/auth/verify-email/confirm/",
+            None,
+            {"token": world.get("verify_token", "")},
+            strings=["token"],
+            required=["token"],
+        ),
+        Operation(
+            "POST",
+            "/auth/verify-email/resend/",
+            None,
+            {"email": "free@example.edu"},
+            strings=["email"],
+            addresses=["email"],
+            required=["email"],
+        ),
     ]
 
 
@@ -267,7 +307,7 @@ def _assert_rejected(response, label):
     assert set(payload) >= {"error", "code"}, label
 
 
-BODY_OPERATIONS = 15
+BODY_OPERATIONS = 19
 # The one operation with a query string, tested by test_bad_query_strings_...
 QUERY_OPERATIONS = {("get", "/chat/messages/")}
 

@@ -57,8 +57,8 @@ from chat import services as chat_services
 from matching.services import invitations as invitation_service
 from matching.services import matches as match_service
 from matching.tests.factories import scorable_mentee, scorable_mentor
+from users import password_reset, tokens, verification
 from users import services as user_services
-from users import tokens
 from users.tests.factories import DEFAULT_PASSWORD, AdminFactory, MenteeFactory, MentorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -129,6 +129,10 @@ CALLER = {
     "POST /auth/login/": None,
     "POST /auth/refresh/": None,
     "POST /auth/logout/": "mentee",
+    "POST /auth/password-reset/": None,
+    "POST /auth/password-reset/confirm/": None,
+    "POST /auth/verify-email/confirm/": None,
+    "POST /auth/verify-email/resend/": None,
     "GET /users/me/": "mentee",
     "DELETE /users/me/": "mentee",
     "POST /users/me/restore/": "deleting",
@@ -158,6 +162,8 @@ CALLER = {
 # messages, sign-in) leave their world usable and share one per test.
 FRESH_WORLD = {
     "POST /auth/logout/",
+    "POST /auth/password-reset/confirm/",
+    "POST /auth/verify-email/confirm/",
     "DELETE /users/me/",
     "POST /users/me/restore/",
     "POST /matching/select/",
@@ -183,6 +189,12 @@ AIMS = {
     },
     "POST /auth/refresh/": {"body": {"refresh": _ref("mentee.refresh")}},
     "POST /auth/logout/": {"body": {"refresh": _ref("mentee.refresh", "mentor.refresh")}},
+    "POST /auth/password-reset/": {"body": {"email": _ref("mentee.email", "mentee.shouted")}},
+    "POST /auth/password-reset/confirm/": {
+        "body": {"token": _ref("mentee.reset_token"), "password": ["a-brand-new-passphrase"]}
+    },
+    "POST /auth/verify-email/confirm/": {"body": {"token": _ref("mentee.verify_token")}},
+    "POST /auth/verify-email/resend/": {"body": {"email": _ref("mentee.email", "mentee.shouted")}},
     "POST /matching/select/": {
         "body": {"mentor_email": _ref("free_mentor.email", "free_mentor.shouted", "mentee.email")}
     },
@@ -312,6 +324,10 @@ class World:
             return self.session(name)["refresh"]
         if attr == "id":
             return str(getattr(self, name).pk)
+        if attr == "reset_token":
+            return password_reset.make_token(getattr(self, name))
+        if attr == "verify_token":
+            return password_reset.make_token(getattr(self, name), verification.token_generator)
         if attr == "shouted":  # the same address in capitals, with spaces around
             return f"  {getattr(self, name).email.upper()} "
         return getattr(getattr(self, name), attr)

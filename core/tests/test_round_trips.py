@@ -34,8 +34,8 @@ EXPECTED = {
     # auth, the mentee's scores, their mentors.
     "GET /matching/matches/": 3,
     # auth, stale-intent check, the mentor, intent insert, the two claims (the seat's
-    # returns the roster), intent delete.
-    "POST /matching/select/": 7,
+    # returns the roster), intent delete, the two "matched" mails (one insert).
+    "POST /matching/select/": 8,
     # auth, stale-intent check (crash repair), the mentor.
     "GET /matching/my-mentor/": 3,
     # auth, the limit's counter (one upsert), the insert.
@@ -47,9 +47,11 @@ EXPECTED = {
     "GET /matching/my-mentees/": 3,
     # auth, save, then the rescoring (one batch under 1,000 counterparts).
     "PUT /matching/profile/": 7,
-    "POST /matching/invitations/": 8,
+    # ... and the invitation_received mails (one insert; the parties were read already).
+    "POST /matching/invitations/": 9,
     "GET /matching/invitations/": 3,
-    "POST /matching/invitations/{id}/respond/": 5,
+    # ... and the other side (their notification settings) and its invitation_accepted mail.
+    "POST /matching/invitations/{id}/respond/": 7,
     "POST /auth/refresh/": 1,
     "POST /auth/logout/": 3,
 }

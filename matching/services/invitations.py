@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import AppError
+from matching import notify
 from matching.errors import (
     AlreadyMatchedError,
     BlacklistedError,
@@ -46,11 +47,17 @@ def delete_invitations_of(*, email: str) -> int:
 
 
 def expire_invitations(*, now=None) -> int:
-    """Mark pending invitations past their expiry as expired; returns how many."""
+    """Mark pending invitations past their expiry as expired and tell both sides; returns
+    how many. One conditional update per invitation, so concurrent callers mail once."""
     now = now or timezone.now()
-    return Invitation.objects.filter(status=PENDING, expires_at__lte=now).update(
-        status=InvitationStatus.EXPIRED, deactivated_at=now
-    )
+    expired = 0
+    for invitation in Invitation.objects.filter(status=PENDING, expires_at__lte=now):
+        if Invitation.objects.filter(pk=invitation.pk, status=PENDING).update(
+            status=InvitationStatus.EXPIRED, deactivated_at=now
+        ):
+            expired += 1
+            notify.invitation_expired(invitation=invitation)
+    return expired
 
 
 def _user(email: str, role: str) -> User:
@@ -94,11 +101,16 @@ def create_invitation(*, creator: User, mentor_email: str, mentee_email: str) ->
     for _ in range(settings.MAX_PENDING_INVITATIONS_PER_MENTEE + 1):
         slot = _free_slot(mentee.email)
         try:
-            return Invitation.objects.create(mentee_slot=slot, **fields)
+            invitation = Invitation.objects.create(mentee_slot=slot, **fields)
         except IntegrityError:
             # Either partial unique index: the pair's pending invitation, or the slot.
             if _pending_of(mentor.email, mentee.email).exists():
                 raise InvitationExistsError() from None
+            continue
+        notify.invitation_created(
+            invitation=invitation, creator=creator, mentor=mentor, mentee=mentee
+        )
+        return invitation
     raise TooManyPendingInvitationsError()
 
 
@@ -165,7 +177,9 @@ def respond_invitation(*, user: User, invitation_id: str, accept: bool) -> Invit
     else:
         raise NotInvitationPartyError("Only the mentor or mentee named can respond.")
     if not accept:
-        return _close(invitation, InvitationStatus.DECLINED, **{side: Response.DECLINED})
+        invitation = _close(invitation, InvitationStatus.DECLINED, **{side: Response.DECLINED})
+        notify.invitation_answered(invitation=invitation, responder=user, accepted=False)
+        return invitation
     if not Invitation.objects.filter(pk=invitation.pk, status=PENDING).update(
         **{side: Response.ACCEPTED}
     ):
@@ -173,6 +187,7 @@ def respond_invitation(*, user: User, invitation_id: str, accept: bool) -> Invit
     invitation.refresh_from_db()
     both = Response.ACCEPTED
     if invitation.mentor_response != both or invitation.mentee_response != both:
+        notify.invitation_answered(invitation=invitation, responder=user, accepted=True)
         return invitation
     return _form_match(invitation)
 

@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from pymongo import ReturnDocument
 
+from matching import notify
 from matching.errors import (
     AlreadyMatchedError,
     BadConfirmationError,
@@ -172,6 +173,7 @@ def select_mentor(*, mentee: User, mentor_email: str, invitation_id=None) -> Use
             _select_steps(mentee=mentee, mentor=mentor)
     # What the claims wrote (the seat's update returned the roster): no read needed.
     mentee.isMatched, mentee.matchedMentorEmail = True, mentor.email
+    notify.matched(mentee=mentee, mentor=mentor)
     return mentor
 
 
@@ -219,6 +221,7 @@ def mentee_unmatch(*, mentee: User, mentor_email: str, confirmation: str) -> Non
     if mentee.matchedMentorEmail != mentor.email:
         raise NotYourMatchError()
     _separate(mentee_pk=mentee.pk, mentee_email=mentee.email, mentor_email=mentor.email)
+    notify.unmatched(recipient=mentor, by=mentee)
 
 
 def mentor_unmatch(*, mentor: User, mentee_email: str, confirmation: str) -> None:
@@ -232,6 +235,7 @@ def mentor_unmatch(*, mentor: User, mentee_email: str, confirmation: str) -> Non
     if mentee.email not in mentor.current_mentees or mentee.matchedMentorEmail != mentor.email:
         raise NotYourMatchError()
     _separate(mentee_pk=mentee.pk, mentee_email=mentee.email, mentor_email=mentor.email)
+    notify.unmatched(recipient=mentee, by=mentor)
 
 
 def detach_user(*, user: User) -> None:

@@ -4,7 +4,7 @@ from http import HTTPStatus
 import pytest
 from django.utils import timezone
 
-from users.models import User
+from users.models import NOTIFICATION_KINDS, User
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,8 @@ def test_me_returns_the_whole_user_without_password(api, mentee):
             ),
             "deletion_requested_at": None,
             "deletion_scheduled_for": None,
+            "email_verified": False,
+            "email_notifications": {kind: True for kind in NOTIFICATION_KINDS},
         }
     }
 

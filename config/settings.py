@@ -306,3 +306,11 @@ PASSWORD_HASHERS = [
 # 320 logins once the bench reached 115 requests/s, hence 2 s).
 PASSWORD_CHECKS_PER_PROCESS = env_int("PASSWORD_CHECKS_PER_PROCESS", 2, minimum=1)
 PASSWORD_CHECK_WAIT_MS = env_int("PASSWORD_CHECK_WAIT_MS", 2000)
+
+# --- Matching rounds and preferences (docs/operations.md "Matching rounds") ---
+# How many mentors a mentee may shortlist (GET/PUT /matching/preferences/).
+MAX_PREFERENCES = env_int("MAX_PREFERENCES", 5, minimum=1)
+# A round left "publishing" this long was abandoned by a crashed process: the next publish
+# of it (or `run_round --resume`) takes it over and completes it. Must exceed the longest
+# a live publish takes (about one select or invitation per assignment).
+ROUND_PUBLISH_LEASE_SECONDS = env_int("ROUND_PUBLISH_LEASE_SECONDS", 300, minimum=0)

@@ -34,3 +34,10 @@ def detach_purged_user(sender, user: User, **kwargs):
 @receiver(user_purged, dispatch_uid="matching.delete_invitations_of_purged_user")
 def delete_invitations_of_purged_user(sender, user: User, **kwargs):
     invitations.delete_invitations_of(email=user.email)
+
+
+@receiver(user_purged, dispatch_uid="matching.delete_preferences_of_purged_user")
+def delete_preferences_of_purged_user(sender, user: User, **kwargs):
+    from matching.services.preferences import delete_preferences_of
+
+    delete_preferences_of(email=user.email)

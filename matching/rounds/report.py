@@ -80,3 +80,54 @@ def quality_report(
         "mentor_load": load,
         "unmatched": unmatched,
     }
+
+
+# The report's scalar lines as the command and the admin show them: (label, key).
+REPORT_LINES = (
+    ("matched mentees", "matched"),
+    ("seats used", "seats_used"),
+    ("seats left free", "seats_free"),
+    ("total score", "total_score"),
+    ("mean score", "mean_score"),
+    ("min score", "min_score"),
+    ("rank-1 share", "rank1_share"),
+    ("top-3 share", "top3_share"),
+    ("mean rank", "mean_rank"),
+    ("worst rank", "worst_rank"),
+    ("blocking pairs", "blocking_pairs"),
+)
+
+
+def _load_summary(report: dict) -> str:
+    """Mentor load as "full/partly/empty" counts of the mentors in the round."""
+    full = partly = empty = 0
+    for entry in report.get("mentor_load", []):
+        if entry["assigned"] == 0:
+            empty += 1
+        elif entry["assigned"] >= entry["free_seats"]:
+            full += 1
+        else:
+            partly += 1
+    return f"{full}/{partly}/{empty}"
+
+
+def report_rows(reports: list[dict]) -> list[tuple[str, list[str]]]:
+    """One row per report line, one cell per report (side by side)."""
+    rows = []
+    for label, key in REPORT_LINES:
+        rows.append((label, ["-" if r.get(key) is None else str(r.get(key)) for r in reports]))
+    rows.append(("mentors full/partly/empty", [_load_summary(r) for r in reports]))
+    rows.append(("unmatched mentees", [str(len(r.get("unmatched", []))) for r in reports]))
+    return rows
+
+
+def format_reports(headers: list[str], reports: list[dict]) -> str:
+    """A plain-text table of reports side by side (the run_round command's output)."""
+    rows = [("", headers), *report_rows(reports)]
+    label_width = max(len(label) for label, _ in rows)
+    widths = [max(len(cells[k]) for _, cells in rows) for k in range(len(headers))]
+    lines = []
+    for label, cells in rows:
+        padded = "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
+        lines.append(f"{label.ljust(label_width)}  {padded}".rstrip())
+    return "\n".join(lines)

@@ -2,7 +2,7 @@
 docs/benchmarks.md.
 
 With no SECTION every benchmark runs and both files are rewritten. Naming sections (db,
-scoring, assignment, hashing, load, endpoints) runs only those: their entries in
+scoring, assignment, rounds, hashing, load, endpoints) runs only those: their entries in
 results.json and their parts of benchmarks.md are replaced, everything else is kept from
 the last run.
 """
@@ -15,7 +15,7 @@ from dataclasses import asdict
 
 from bench import common
 
-SECTIONS = ("db", "scoring", "assignment", "hashing", "load", "endpoints")
+SECTIONS = ("db", "scoring", "assignment", "rounds", "hashing", "load", "endpoints")
 
 
 def _prefixes(section: common.Section) -> set[str]:

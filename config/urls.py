@@ -72,6 +72,7 @@ urlpatterns = [
     path("health/ready/", health_ready, name="health-ready"),
     path("", include("users.urls")),
     path("matching/", include("matching.urls")),
+    path("matching/", include("matching.urls_rounds")),
     path("chat/", include("chat.urls")),
     path("api/docs/", api_docs.docs_page, name="api-docs"),
     path("api/openapi.yaml", api_docs.openapi_yaml, name="api-openapi-yaml"),

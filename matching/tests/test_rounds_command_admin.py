@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from matching.models import Round, RoundStatus, Score
-from matching.tests.factories import scorable_mentee, scorable_mentor
+from matching.models import Round, RoundStatus
+from matching.tests.round_factories import cohort as make_cohort
 from users.models import User
 from users.tests.factories import AdminFactory
 
@@ -19,13 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def pairs(settings):
     settings.MAX_MENTEES = 1
-    mentees = [scorable_mentee() for _ in range(3)]
-    mentors = [scorable_mentor() for _ in range(2)]
-    for i, mentee in enumerate(mentees):
-        for j, mentor in enumerate(mentors):
-            Score.objects.filter(mentee_email=mentee.email, mentor_email=mentor.email).update(
-                score=90 - 10 * i - 30 * j
-            )
+    mentees, mentors = make_cohort(lambda i, j: 90 - 10 * i - 30 * j, 3, 2)
     return mentees, mentors, AdminFactory()
 
 

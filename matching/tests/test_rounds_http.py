@@ -6,8 +6,8 @@ from http import HTTPStatus
 import pytest
 
 from config.tests.test_openapi import _response_schema, validate
-from matching.models import Round, RoundStatus, Score
-from matching.tests.factories import scorable_mentee, scorable_mentor
+from matching.models import Round, RoundStatus
+from matching.tests.round_factories import cohort as make_cohort
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +18,7 @@ ROUNDS = "/matching/rounds/"
 @pytest.fixture
 def cohort(settings):
     settings.MAX_MENTEES = 1
-    mentees = [scorable_mentee() for _ in range(3)]
-    mentors = [scorable_mentor() for _ in range(2)]
-    for i, mentee in enumerate(mentees):
-        for j, mentor in enumerate(mentors):
-            Score.objects.filter(mentee_email=mentee.email, mentor_email=mentor.email).update(
-                score=80 - 10 * i - 20 * j
-            )
+    mentees, mentors = make_cohort(lambda i, j: 80 - 10 * i - 20 * j, 3, 2)
     return mentees, mentors
 
 

@@ -9,18 +9,14 @@ from django.db import connections
 from django.utils import timezone
 
 from matching.errors import AlreadyPublishedError, InvalidRoundPairError
-from matching.models import Invitation, InvitationStatus, Preference, Round, RoundStatus, Score
+from matching.models import Invitation, InvitationStatus, Preference, Round, RoundStatus
 from matching.services import rounds
 from matching.services.matches import select_mentor
-from matching.tests.factories import scorable_mentee, scorable_mentor
+from matching.tests.round_factories import cohort as make_cohort
 from users.models import User
 from users.tests.factories import AdminFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _set(mentee, mentor, score):
-    Score.objects.filter(mentee_email=mentee.email, mentor_email=mentor.email).update(score=score)
 
 
 def _pairs(found):
@@ -35,11 +31,8 @@ def _fresh(user):
 def cohort(settings):
     """Three mentees, two one-seat mentors; a and b both like x best."""
     settings.MAX_MENTEES = 1
-    a, b, c = scorable_mentee(), scorable_mentee(), scorable_mentee()
-    x, y = scorable_mentor(), scorable_mentor()
-    for mentee, sx, sy in ((a, 90, 10), (b, 80, 70), (c, 20, 30)):
-        _set(mentee, x, sx)
-        _set(mentee, y, sy)
+    table = ((90, 10), (80, 70), (20, 30))  # rows a, b, c; columns x, y
+    (a, b, c), (x, y) = make_cohort(lambda i, j: table[i][j], 3, 2)
     return {"a": a, "b": b, "c": c, "x": x, "y": y, "admin": AdminFactory()}
 
 
@@ -134,7 +127,7 @@ def test_publish_skips_who_matched_meanwhile_and_full_mentors_then_refuses_twice
     assert _pairs(found) == {(a.email, x.email), (b.email, x.email), (c.email, y.email)}
     # Meanwhile: c selects x themselves, filling x (two seats: c and one more) ...
     select_mentor(mentee=_fresh(c), mentor_email=x.email)
-    other = scorable_mentee()
+    (other,), _ = make_cohort(lambda i, j: None, 1, 0)
     select_mentor(mentee=other, mentor_email=x.email)
 
     result = rounds.publish_round(round_id=found.pk, admin=cohort["admin"], mode=mode)
@@ -188,12 +181,7 @@ def _crash_on(monkeypatch, target, nth):
 @pytest.fixture
 def four_pairs(settings):
     settings.MAX_MENTEES = 1
-    mentees = [scorable_mentee() for _ in range(4)]
-    mentors = [scorable_mentor() for _ in range(4)]
-    for i, mentee in enumerate(mentees):
-        for j, mentor in enumerate(mentors):
-            _set(mentee, mentor, 90 if i == j else 10)
-    return mentees, mentors
+    return make_cohort(lambda i, j: 90 if i == j else 10, 4, 4)
 
 
 def _assert_no_duplicates(found, mentees, mentors):

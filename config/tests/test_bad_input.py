@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 
 from chat.models import Message
-from matching.models import Invitation
+from matching.models import Invitation, Round
 from matching.services.invitations import create_invitation
 from matching.services.matches import UNMATCH_CONFIRMATION
 from matching.tests.factories import scorable_mentee, scorable_mentor
@@ -84,12 +84,19 @@ def world():
     users = {u.email.split("@")[0]: u for u in User.objects.all()}
     users["admin"] = admin
     sessions = {name: tokens.issue_tokens(u) for name, u in users.items()}
-    return {"users": users, "tokens": sessions, "invitation": str(invitation.pk)}
+    round_ = Round.objects.create(objective="total")
+    return {
+        "users": users,
+        "tokens": sessions,
+        "invitation": str(invitation.pk),
+        "round": str(round_.pk),
+    }
 
 
 def _operations(world) -> list[Operation]:
     t = world["tokens"]
     inv = world["invitation"]
+    rnd = world["round"]
     return [
         Operation(
             "POST",
@@ -223,6 +230,29 @@ def _operations(world) -> list[Operation]:
             addresses=["with"],
             required=["with"],
         ),
+        Operation(
+            "PUT",
+            "/matching/preferences/",
+            "free",
+            {"mentors": ["open@example.edu"]},
+            required=["mentors"],
+        ),
+        Operation(
+            "POST",
+            "/matching/rounds/",
+            "admin",
+            {"objective": "total", "pinned": [], "excluded": []},
+            strings=["objective"],
+            required=["objective"],
+        ),
+        Operation(
+            "POST",
+            f"/matching/rounds/{rnd}/publish/",
+            "admin",
+            {"as": "matches"},
+            strings=["as"],
+            required=["as"],
+        ),
     ]
 
 
@@ -268,7 +298,7 @@ def _assert_rejected(response, label):
     assert set(payload) >= {"error", "code"}, label
 
 
-BODY_OPERATIONS = 15
+BODY_OPERATIONS = 18
 # The one operation with a query string, tested by test_bad_query_strings_...
 QUERY_OPERATIONS = {("get", "/chat/messages/")}
 
@@ -297,8 +327,11 @@ def test_bad_bodies_are_refused_and_change_nothing(api, world, index, subtests):
 
 
 def test_every_operation_with_a_body_or_a_query_is_covered():
-    ops = _operations({"tokens": {"free": {"refresh": ""}}, "invitation": "ID"})
-    covered = {(op.method.lower(), op.path.replace("ID", "{invitation_id}")) for op in ops}
+    ops = _operations({"tokens": {"free": {"refresh": ""}}, "invitation": "ID", "round": "RND"})
+    covered = {
+        (op.method.lower(), op.path.replace("ID", "{invitation_id}").replace("RND", "{round_id}"))
+        for op in ops
+    }
     covered |= QUERY_OPERATIONS
     wanted = set()
     for path, item in SPEC["paths"].items():

@@ -126,6 +126,13 @@ def _pairs(raw) -> list[dict]:
     """[{mentee, mentor}] with normalized emails; repeats dropped."""
     pairs, seen = [], set()
     for item in raw or []:
+        # The API checks the shape; the admin's JSON fields and other callers may not.
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("mentee"), str)
+            and isinstance(item.get("mentor"), str)
+        ):
+            raise InvalidRoundPairError(f"{item!r} is not a pair {{mentee, mentor}}.")
         pair = (normalize_email(item["mentee"]), normalize_email(item["mentor"]))
         if pair not in seen:
             seen.add(pair)

@@ -109,6 +109,7 @@ def test_pins_hold_and_impossible_pins_are_refused(cohort):
         {"pinned": [{"mentee": a.email, "mentor": y.email}]},  # blacklisted
         {"pinned": [{"mentee": m.email, "mentor": x.email} for m in (a, b)]},  # one seat
         {"pinned": [{"mentee": "nobody@example.edu", "mentor": x.email}]},
+        {"excluded": [{"mentee": a.email}]},  # not a pair (e.g. edited in the admin)
         {"pinned": [{"mentee": a.email, "mentor": x.email}]}
         | {"excluded": [{"mentee": a.email, "mentor": x.email}]},
     ):

@@ -44,22 +44,22 @@ START := $(PY) manage.py migrate --noinput && \
 	$(PY) manage.py recalculate_all_scores --if-empty
 
 # Serve on http://$(HOST):$(PORT) with gunicorn, the production server: DEBUG off, workers and
-# threads from WEB_WORKERS / WEB_THREADS (config/gunicorn.py), static files by WhiteNoise from
+# threads from WEB_WORKERS / WEB_THREADS (core/gunicorn.py), static files by WhiteNoise from
 # var/static. Ctrl-C stops gunicorn, then the database.
 run: venv
-	$(PY) -m config.secret_key $(SECRET_KEY_FILE)
+	$(PY) -m core.secret_key $(SECRET_KEY_FILE)
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY_FILE=$(SECRET_KEY_FILE) \
-	$(PY) -m config.embedded_mongo run --data-dir var/mongo -- \
+	$(PY) -m embedded_mongo run --data-dir var/mongo -- \
 		sh -c '$(START) && \
 		$(PY) manage.py collectstatic --noinput --verbosity 0 && \
-		exec $(PY) -m gunicorn -c config/gunicorn.py --bind $(HOST):$(PORT)'
+		exec $(PY) -m gunicorn -c core/gunicorn.py --bind $(HOST):$(PORT)'
 
 # Development: Django's runserver, reloading on code changes, DEBUG on (tracebacks in the
 # log); same database and secret key as `make run`. Never for anything reachable by others.
 dev: venv
-	$(PY) -m config.secret_key $(SECRET_KEY_FILE)
+	$(PY) -m core.secret_key $(SECRET_KEY_FILE)
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY_FILE=$(SECRET_KEY_FILE) \
-	$(PY) -m config.embedded_mongo run --data-dir var/mongo -- \
+	$(PY) -m embedded_mongo run --data-dir var/mongo -- \
 		sh -c '$(START) && \
 		exec $(PY) manage.py runserver $(HOST):$(PORT)'
 
@@ -80,13 +80,13 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check --exclude docs .
 
-# make bench SECTIONS="load" runs only the named sections (db scoring assignment rounds hashing load endpoints).
+# make bench SECTIONS="load" runs only the named sections (db scoring assignment rounds hashing load endpoints import).
 # The embedded database runs as `make run` runs it: journaled (durable) in a fresh
 # var/bench-mongo, so the db figures are those of the durable path.
 BENCH_DATA := var/bench-mongo
 bench: venv
 	rm -rf $(BENCH_DATA) $(BENCH_DATA).journal $(BENCH_DATA).new $(BENCH_DATA).old
-	$(PY) -m config.embedded_mongo run --data-dir $(BENCH_DATA) -- $(PY) -m bench $(SECTIONS)
+	$(PY) -m embedded_mongo run --data-dir $(BENCH_DATA) -- $(PY) -m bench $(SECTIONS)
 
 clean-venv:
 	rm -rf $(VENV) $(MONGO_VENV)

@@ -1,10 +1,12 @@
 """Shared fixtures: a JSON API client, and a mentee/mentor/admin with their tokens."""
 
 import json
+import threading
 import time
 import uuid
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from users import tokens
@@ -87,9 +89,48 @@ def limits_clock(monkeypatch):
     """Freeze the clock the rate limits read (django-ratelimit's windows and the lockouts)."""
     import django_ratelimit.core
 
-    import config.ratelimit
+    import core.ratelimit
 
     clock = FrozenClock()
     monkeypatch.setattr(django_ratelimit.core, "time", clock)
-    monkeypatch.setattr(config.ratelimit, "time", clock)
+    monkeypatch.setattr(core.ratelimit, "time", clock)
     return clock
+
+
+# --- concurrency (wt-arch) -----------------------------------------------------------------
+
+
+def run_all_at_once(calls, *, timeout: float = 60.0) -> list:
+    """Run each call in a thread of its own, all released together by a barrier; returns
+    their results in call order. Each thread closes its database connections (Django opens
+    one per thread). A call's exception is raised here once all threads ended, and a thread
+    still running after `timeout` fails the test rather than hanging it."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(i, call):
+        try:
+            barrier.wait(timeout)
+            results[i] = call()
+        except BaseException as error:  # re-raised in the test's thread below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c), daemon=True) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in threads), f"a call still ran after {timeout} s"
+    if errors:
+        raise errors[0]
+    return results
+
+
+@pytest.fixture
+def all_at_once():
+    """run_all_at_once: the thread-barrier runner of the concurrency tests."""
+    return run_all_at_once

@@ -5,7 +5,7 @@ ranking index, the mentor index) grows to 20,000 documents in batches of 1,000, 
 bulk_create and once via single saves; then 2,000 upserts (update_or_create, half of them
 new pairs) and 2,000 conditional updates, in batches of 200. Flat means the last batch is
 at least 0.7 x as fast as the first. Run under
-`python -m config.embedded_mongo run --data-dir DIR -- python -m bench db`, the embedded
+`python -m embedded_mongo run --data-dir DIR -- python -m bench db`, the embedded
 server journals every write (fsync before the reply): the durable path `make run` uses.
 """
 

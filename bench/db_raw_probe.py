@@ -22,7 +22,7 @@ from pathlib import Path
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, MongoClient
 
-from config.embedded_mongo import EmbeddedMongo
+from embedded_mongo import EmbeddedMongo
 
 BATCH = 1_000
 SMALL_BATCH = 200

@@ -3,7 +3,7 @@ to its floor and its database command count.
 
 The application runs on gunicorn against the bench database (bench/load.py's server). An
 endpoint's floor is what its round trips cost at the least in the same run: its database
-commands (counted with pymongo's command monitoring, config/db_commands.py) times the
+commands (counted with pymongo's command monitoring, core/db_commands.py) times the
 measured `find_one` (reads) or `update_one` (writes) time, plus the bare HTTP round trip
 of a WSGI application that does nothing (bench/bare_wsgi.py) on gunicorn.
 """
@@ -100,7 +100,7 @@ def _count_commands(endpoints, people: dict[str, str]) -> dict[str, list[str]]:
     the steady state, where the rate limits' counters exist)."""
     from django.test import Client
 
-    from config.db_commands import counting
+    from core.db_commands import counting
     from users import tokens
     from users.models import User
 
@@ -222,10 +222,10 @@ def _section(endpoints, commands, timings, bare_ms, find_ms, update_ms) -> Secti
             "times measured before and after the endpoints, the lower kept): "
             f"HTTP {bare_ms:.2f} ms, find_one {find_ms:.2f} ms, update_one {update_ms:.2f} ms.",
             "",
-            "Commands are counted with pymongo's command monitoring (config/db_commands.py), "
+            "Commands are counted with pymongo's command monitoring (core/db_commands.py), "
             "from an in-process request after a first one. The tests pin the same "
             "counts, in cohorts of 3 and of 30, for these and the other endpoints of the "
-            "flow (config/tests/test_round_trips.py); authentication is one of them.",
+            "flow (core/tests/test_round_trips.py); authentication is one of them.",
             "",
             "| endpoint | database commands | p50 ms | floor ms | p50 / floor |",
             "|---|---|---|---|---|",

@@ -2,7 +2,7 @@
 
 A cohort is seeded in the bench database and scored with the project's own
 recalculate_all_scores; then the WSGI application is served by gunicorn as `make run` serves
-it (config/gunicorn.py: gthread, WEB_WORKERS × WEB_THREADS) in a subprocess against that
+it (core/gunicorn.py: gthread, WEB_WORKERS × WEB_THREADS) in a subprocess against that
 database with production settings (DEBUG off), and CLIENTS threads drive two mixes, one after
 the other, SECONDS each, on the same server:
 
@@ -65,7 +65,7 @@ PROBE_REQUESTS = 100
 # Fresh mentees are seeded for this many sessions per second of the first mix, plus one per
 # client and the warm-up; BENCH_LOAD_MENTEES overrides the count. The target (100 requests/s,
 # about 7 requests a session) needs 14 a second; the scores to seed grow with the square.
-SESSIONS_PER_S_CEILING = 16
+SESSIONS_PER_S_CEILING = 22
 # The signed-in mix: one login per this many requests (the login included).
 SIGNED_IN_REQUESTS = 50
 RPS_TARGET = 100.0
@@ -199,7 +199,7 @@ class _Server:
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "--config=config/gunicorn.py",
+                "--config=core/gunicorn.py",
                 f"--bind=127.0.0.1:{self.port}",
                 f"--workers={workers}",
                 f"--threads={threads}",
@@ -740,7 +740,7 @@ def _server_description(kind: str) -> str:
 
         workers, threads = _web_workers_threads()
         return (
-            f"gunicorn {version('gunicorn')} as `make run` starts it (`config/gunicorn.py`: "
+            f"gunicorn {version('gunicorn')} as `make run` starts it (`core/gunicorn.py`: "
             f"gthread worker class, {workers} worker process(es) × {threads} threads)"
         )
     return "Django's `manage.py runserver --noreload` (threaded development server)"

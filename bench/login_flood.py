@@ -6,7 +6,7 @@ workers × 40 threads) for 20 s, while one client sends GET /health/live/ (no da
 every 20 ms. Prints the probe's latency and the logins' statuses. Run it twice to compare,
 e.g. PASSWORD_CHECKS_PER_PROCESS=2 (default) and =1000 (no bound), inside a database:
 
-    .venv/bin/python -m config.embedded_mongo run --data-dir /tmp/flood-db -- \\
+    .venv/bin/python -m embedded_mongo run --data-dir /tmp/flood-db -- \\
         .venv/bin/python -m bench.login_flood
 """
 

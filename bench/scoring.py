@@ -23,7 +23,8 @@ SPEEDUP_TARGET = 100.0
 
 def _cohort(mentees: int, mentors: int, seed: int):
     """Unsaved users with varied, realistic profiles (the demo cohort's themes, recombined)."""
-    from users.demo import FLAGS, THEMES
+    from users.categories import CATEGORY_FIELDS
+    from users.demo import THEMES
     from users.models import Role, User
 
     rng = random.Random(seed)
@@ -53,7 +54,7 @@ def _cohort(mentees: int, mentors: int, seed: int):
             hobbies=", ".join(rng.sample(hobbies, 2) + rng.sample(extra_hobbies, 2)),
             clubs=", ".join(rng.sample(clubs, rng.randint(1, 2))),
             goals=f"I want to {rng.choice(goals)} and {rng.choice(goals)} (plan #{i}).",
-            **{flag: rng.random() < 0.25 for flag in FLAGS},
+            **{flag: rng.random() < 0.25 for flag in CATEGORY_FIELDS},
         )
 
     return (

@@ -1,6 +1,6 @@
 """Errors of the chat rules."""
 
-from config.errors import ForbiddenError, ValidationFailedError
+from core.errors import ForbiddenError, ValidationFailedError
 
 
 class NotMatchedError(ForbiddenError):

@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from chat.errors import InvalidCursorError, NotMatchedError
 from chat.models import Message
-from config.documents import from_document
-from config.errors import ValidationFailedError
+from core.documents import from_document
+from core.errors import ValidationFailedError
 from users.models import Role, User, normalize_email
 
-BODY_MAX = 4000
+BODY_MAX = Message._meta.get_field("body").max_length
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 

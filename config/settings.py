@@ -52,7 +52,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 # Or a file holding it: `make run` / `make dev` generate var/secret_key on first start
-# (config/secret_key.py) and point here, so no process signs with the public key below.
+# (core/secret_key.py) and point here, so no process signs with the public key below.
 SECRET_KEY_FILE = env_str("DJANGO_SECRET_KEY_FILE", "")
 if not SECRET_KEY and SECRET_KEY_FILE:
     try:
@@ -77,24 +77,29 @@ ACCESS_TOKEN_LIFETIME_MINUTES = env_int("ACCESS_TOKEN_LIFETIME_MINUTES", 15, min
 REFRESH_TOKEN_LIFETIME_DAYS = env_int("REFRESH_TOKEN_LIFETIME_DAYS", 7, minimum=1)
 
 INSTALLED_APPS = [
-    "config.apps.MongoAdminConfig",
-    "config.apps.MongoAuthConfig",
-    "config.apps.MongoContentTypesConfig",
+    "core.apps.MongoAdminConfig",
+    "core.apps.MongoAuthConfig",
+    "core.apps.MongoContentTypesConfig",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # The API plumbing (core/api.py: django-ninja), below every app; ninja for Swagger UI's
+    # packaged templates and static files.
+    "ninja",
+    "core.apps.CoreConfig",
     "users",
     "matching",
     "chat",
+    "roster",
 ]
 
 MIDDLEWARE = [
-    # First, so it times everything and logs the status the client gets (config/request_log.py).
-    "config.request_log.RequestLogMiddleware",
+    # First, so it times everything and logs the status the client gets (core/request_log.py).
+    "core.request_log.RequestLogMiddleware",
     # Second, right inside the request log: its process_exception renders the views' errors,
     # and its __call__ turns what the middlewares below it let through (a database failure in
     # the admin's session or auth middleware, a bug, Django's HTML pages) into JSON.
-    "config.errors.ErrorMiddleware",
+    "core.errors.ErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the admin's CSS and JS) from STATIC_ROOT, DEBUG on or off (docs/operations.md
     # "Serving"); right after SecurityMiddleware, as WhiteNoise's documentation asks.
@@ -223,8 +228,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # One line per request (config/request_log.py); REQUEST_LOG_LEVEL=WARNING keeps only 5xx.
-    "loggers": {"config.requests": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")}},
+    # One line per request (core/request_log.py); REQUEST_LOG_LEVEL=WARNING keeps only 5xx.
+    "loggers": {"core.requests": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")}},
 }
 
 # Match repair and invitation guards (matching/services/intents.py, invitations.py).
@@ -237,11 +242,11 @@ MAX_PENDING_INVITATIONS_PER_MENTEE = env_int("MAX_PENDING_INVITATIONS_PER_MENTEE
 # so a test can SIGKILL the server between the two steps. 0 (off) in any real deployment.
 MATCH_FAULT_PAUSE_SECONDS = env_int("MATCH_FAULT_PAUSE_SECONDS", 0)
 
-# --- Limits (docs/operations.md "Limits"): config/ratelimit.py over django-ratelimit ---
-# Counters live in MongoDB (config/cache.py) so that every worker process shares them.
+# --- Limits (docs/operations.md "Limits"): core/ratelimit.py over django-ratelimit ---
+# Counters live in MongoDB (core/cache.py) so that every worker process shares them.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "limits": {"BACKEND": "config.cache.MongoCache", "LOCATION": "rate_limits"},
+    "limits": {"BACKEND": "core.cache.MongoCache", "LOCATION": "rate_limits"},
 }
 RATELIMIT_USE_CACHE = "limits"
 RATELIMIT_CACHE_PREFIX = "rl:"
@@ -277,7 +282,7 @@ for _proxy in TRUSTED_PROXIES:
         ) from None
 
 # --- Serving (docs/operations.md "Serving"): gunicorn, as `make run` starts it ---
-# config/gunicorn.py reads these. gthread workers: WEB_WORKERS processes (one per core of the
+# core/gunicorn.py reads these. gthread workers: WEB_WORKERS processes (one per core of the
 # 2-core target; each its own GIL) × WEB_THREADS threads, so requests waiting on the database
 # or hashing a password do not queue behind one another (the load bench drives 20 clients).
 WEB_WORKERS = env_int("WEB_WORKERS", 2, minimum=1)

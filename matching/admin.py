@@ -3,7 +3,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from config.errors import MatchingError
+from core.errors import AppError
 from matching.models import (
     Invitation,
     MatchIntent,
@@ -193,7 +193,7 @@ class RoundAdmin(admin.ModelAdmin):
                             excluded=source.excluded,
                         )
                     )
-                except MatchingError as error:
+                except AppError as error:
                     self.message_user(request, f"{source}: {error}", messages.ERROR)
         if made:
             self.message_user(request, f"{len(made)} new draft(s): " + ", ".join(map(str, made)))
@@ -212,7 +212,7 @@ class RoundAdmin(admin.ModelAdmin):
                 result = round_service.publish_round(
                     round_id=found.pk, admin=request.user, mode=mode
                 )
-            except MatchingError as error:
+            except AppError as error:
                 self.message_user(request, f"{found}: {error}", messages.ERROR)
                 continue
             skipped = "; ".join(f"{s['mentee']} ({s['reason']})" for s in result.skipped)

@@ -6,4 +6,22 @@ class MatchingConfig(AppConfig):
     name = "matching"
 
     def ready(self):
-        from matching import signals  # noqa: F401  (connects the receivers)
+        # Imported here: receivers reach the models, which exist once the registry is ready.
+        from django.db.models.signals import post_save
+
+        from matching import receivers
+        from users.models import User
+        from users.signals import user_purged
+
+        post_save.connect(
+            receivers.refresh_scores_on_profile_save,
+            sender=User,
+            dispatch_uid="matching.refresh_scores_on_profile_save",
+        )
+        for receiver in (
+            receivers.remove_scores_of_purged_user,
+            receivers.detach_purged_user,
+            receivers.delete_invitations_of_purged_user,
+            receivers.delete_preferences_of_purged_user,
+        ):
+            user_purged.connect(receiver, dispatch_uid=f"matching.{receiver.__name__}")

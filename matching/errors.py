@@ -1,32 +1,28 @@
-"""Errors of the matching rules. NotFound, Conflict and Forbidden keep the reference's names."""
+"""Errors of the matching rules."""
 
-from config.errors import (
+from core.errors import (
+    AppError,
     ConflictError,
     ForbiddenError,
     InvalidFieldError,
-    MatchingError,
     NotFoundError,
     ValidationFailedError,
 )
-
-NotFound = NotFoundError
-Conflict = ConflictError
-Forbidden = ForbiddenError
 
 
 class UserNotFoundError(NotFoundError):
     code, message = "user_not_found", "No user has this email."
 
 
-class AlreadyMatchedError(MatchingError):
+class AlreadyMatchedError(AppError):
     code, message = "already_matched", "You already have a mentor. Unmatch first."
 
 
-class NotAMentorError(MatchingError):
+class NotAMentorError(AppError):
     code, message = "not_a_mentor", "This user is not a mentor."
 
 
-class NotAMenteeError(MatchingError):
+class NotAMenteeError(AppError):
     code, message = "not_a_mentee", "This user is not a mentee."
 
 
@@ -38,7 +34,7 @@ class MentorFullError(ConflictError):
     code, message = "mentor_full", "This mentor's roster is full."
 
 
-class NotMatchedError(MatchingError):
+class NotMatchedError(AppError):
     code, message = "not_matched", "You are not matched with a mentor."
 
 
@@ -49,23 +45,6 @@ class NotYourMatchError(ForbiddenError):
 class BadConfirmationError(ValidationFailedError):
     code = "bad_confirmation"
     message = "Type exactly 'I would like to unmatch' to confirm."
-
-
-__all__ = [
-    "AlreadyMatchedError",
-    "BadConfirmationError",
-    "BlacklistedError",
-    "Conflict",
-    "Forbidden",
-    "MatchingError",
-    "MentorFullError",
-    "NotAMenteeError",
-    "NotAMentorError",
-    "NotFound",
-    "NotMatchedError",
-    "NotYourMatchError",
-    "UserNotFoundError",
-]
 
 
 class NotInvitationPartyError(ForbiddenError):

@@ -35,18 +35,6 @@ class Score(models.Model):
     def __str__(self) -> str:
         return f"{self.mentee_email} - {self.mentor_email}: {self.score}"
 
-    @property
-    def mentee(self):
-        from users.models import User
-
-        return User.objects.get(email=self.mentee_email)
-
-    @property
-    def mentor(self):
-        from users.models import User
-
-        return User.objects.get(email=self.mentor_email)
-
 
 class ProfileEmbedding(models.Model):
     """A user's profile-text embedding, reused until the text's fingerprint changes."""

@@ -3,10 +3,10 @@
 from django.conf import settings
 from django.db import connection
 
-from config.documents import from_document
+from core.documents import from_document
+from matching import scoring
 from matching.models import Score
-from matching.services.scores import is_scorable
-from users.models import Role, User
+from users.models import Role, User, normalize_email
 
 # Who may take part in matching at all: active, not pending deletion, seeking.
 OPEN_MENTORS = {
@@ -21,6 +21,15 @@ OPEN_MENTEES = {
     "deletion_requested_at": None,
     "is_seeking_mentor": True,
 }
+
+
+def is_scorable(user: User) -> bool:
+    """A profile needs a major and a known year to be scored."""
+    return (
+        user.role in (Role.MENTEE, Role.MENTOR)
+        and any(m.strip() for m in user.major)
+        and (scoring.parse_year(user.year) > 0)
+    )
 
 
 def has_free_seat(mentor: User) -> bool:
@@ -50,8 +59,6 @@ def ranked_matches(*, mentee: User) -> list[tuple[User, Score]]:
 
 def get_user_by_email(email: str) -> User | None:
     """One find_one (cheaper than the ORM's aggregation on the embedded server)."""
-    from users.models import normalize_email
-
     users = connection.get_collection(User._meta.db_table)
     document = users.find_one({"email": normalize_email(email)}, {"sessions": 0})
     return None if document is None else from_document(User, document)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from users.categories import CATEGORY_FIELDS
 from users.models import RefreshToken, User
 from users.tokens import end_session
 
@@ -26,11 +27,7 @@ class UserAdmin(BaseUserAdmin):
                     "hobbies",
                     "clubs",
                     "goals",
-                    "international",
-                    "commuter",
-                    "firstgen",
-                    "outofstate",
-                    "transfer",
+                    *CATEGORY_FIELDS,
                 )
             },
         ),

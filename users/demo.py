@@ -4,6 +4,7 @@ import random
 
 from django.contrib.auth.hashers import make_password
 
+from users.categories import CATEGORY_FIELDS
 from users.models import Role, User
 
 DEMO_PASSWORD = "mentor-match-demo"
@@ -131,7 +132,6 @@ THEMES = [
 ]
 YEARS_MENTEE = ["1", "1", "1", "2", "2", "3"]
 YEARS_MENTOR = ["3", "4", "4", "5", "5+"]
-FLAGS = ("international", "commuter", "firstgen", "outofstate", "transfer")
 
 
 def _profile(rng: random.Random, *, years: list[str]) -> dict:
@@ -147,7 +147,7 @@ def _profile(rng: random.Random, *, years: list[str]) -> dict:
         "hobbies": ", ".join(rng.sample(hobbies, 2)),
         "clubs": rng.choice(clubs),
         "goals": "I want to " + rng.choice(goals) + ".",
-        **{flag: rng.random() < 0.25 for flag in FLAGS},
+        **{flag: rng.random() < 0.25 for flag in CATEGORY_FIELDS},
     }
 
 

@@ -1,6 +1,6 @@
 """Errors of the users app (auth, accounts)."""
 
-from config.errors import ConflictError, UnauthorizedError, ValidationFailedError
+from core.errors import ConflictError, UnauthorizedError, ValidationFailedError
 
 
 class InvalidCredentialsError(UnauthorizedError):

@@ -106,6 +106,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # updates (MongoDB has no multi-document transactions without a replica set).
     isMatched = models.BooleanField(default=False)
     matchedMentorEmail = models.EmailField(blank=True, default="")
+    # When the current match formed (the exports show it); null while unmatched, and for
+    # matches formed before the field existed.
+    matched_at = models.DateTimeField(null=True, blank=True)
     current_mentees = ArrayField(models.EmailField(), default=list, blank=True)
     blacklisted_mentors = ArrayField(models.EmailField(), default=list, blank=True)
 
@@ -138,6 +141,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def special_categories(self) -> list[str]:
         return [field for field in CATEGORY_FIELDS if getattr(self, field)]
+
+
+def max_length(name: str) -> int:
+    """A User field's length limit (of each entry, for a list field), read from the model,
+    which is its one definition."""
+    field = User._meta.get_field(name)
+    return getattr(field, "base_field", field).max_length
 
 
 class RefreshToken(models.Model):

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
-from config.errors import ServerBusyError
+from core.errors import ServerBusyError
 
 _lock = threading.Lock()
 # (size, semaphore): rebuilt when PASSWORD_CHECKS_PER_PROCESS changes (tests override it).

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from config.errors import InvalidFieldError, ValidationFailedError
+from core.errors import InvalidFieldError, ValidationFailedError
 from users import password_gate, tokens
 from users.errors import (
     EmailTakenError,
@@ -18,17 +18,16 @@ from users.errors import (
     NotPendingDeletionError,
 )
 from users.models import (
-    PROFILE_TEXT_MAX,
     EmailRuleError,
     Role,
     User,
     clean_email,
+    max_length,
     normalize_email,
 )
 from users.signals import user_purged
 
 SELF_SERVICE_ROLES = (Role.MENTEE, Role.MENTOR)
-NAME_MAX = 150
 
 
 def _clean_email(email: str) -> str:
@@ -51,8 +50,8 @@ def register_user(
     if role not in SELF_SERVICE_ROLES:
         raise ValidationFailedError("role must be MENTEE or MENTOR.")
     for label, value in (("firstName", first_name), ("lastName", last_name)):
-        if len(value.strip()) > NAME_MAX:
-            raise ValidationFailedError(f"{label} must be at most {NAME_MAX} characters.")
+        if len(value.strip()) > max_length(label):
+            raise ValidationFailedError(f"{label} must be at most {max_length(label)} characters.")
     user = User(email=email, role=role, firstName=first_name.strip(), lastName=last_name.strip())
     try:
         validate_password(password, user=user)
@@ -155,22 +154,7 @@ def purge_deleted_users(*, now=None) -> list[str]:
     return purged
 
 
-PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
-    "firstName": str,
-    "lastName": str,
-    "major": list,
-    "minor": list,
-    "year": (int, str),
-    "hobbies": str,
-    "clubs": str,
-    "goals": str,
-    **{flag: bool for flag in ("international", "commuter", "firstgen", "outofstate", "transfer")},
-    "is_seeking_mentor": bool,
-    "is_seeking_mentee": bool,
-    "requirements": str,
-}
 LIST_MAX_ITEMS = 10
-LIST_ITEM_MAX = 200
 YEAR_VALUES = {"1", "2", "3", "4", "5", "5+"}
 
 
@@ -182,9 +166,9 @@ def _clean_list(name: str, value: list) -> list[str]:
         if not isinstance(item, str):
             raise InvalidFieldError(f"Every entry of '{name}' must be a string.")
         item = item.strip()
-        if len(item) > LIST_ITEM_MAX:
+        if len(item) > max_length(name):
             raise ValidationFailedError(
-                f"Entries of {name} are at most {LIST_ITEM_MAX} characters."
+                f"Entries of {name} are at most {max_length(name)} characters."
             )
         if item and item not in cleaned:
             cleaned.append(item)
@@ -198,30 +182,35 @@ def _clean_year(value: int | str) -> str:
     return text
 
 
-def update_profile(*, user: User, changes: dict) -> User:
-    """Validate and save profile fields (types already checked against PROFILE_TYPES).
-
-    Saving sends post_save with the changed fields, which refreshes the user's scores
-    before this returns. Raises ValidationFailedError / InvalidFieldError.
-    """
+def clean_profile_changes(changes: dict) -> dict:
+    """The stored form of profile fields (types already checked by users.schemas.ProfileIn):
+    lists de-duplicated and stripped, year checked, texts stripped and length-checked.
+    Shared by the profile endpoint and the roster import. Raises ValidationFailedError /
+    InvalidFieldError."""
     cleaned: dict = {}
     for name, value in changes.items():
         if name in ("major", "minor"):
             cleaned[name] = _clean_list(name, value)
         elif name == "year":
             cleaned[name] = _clean_year(value)
-        elif name in ("firstName", "lastName"):
-            if len(value.strip()) > NAME_MAX:
-                raise ValidationFailedError(f"{name} must be at most {NAME_MAX} characters.")
-            cleaned[name] = value.strip()
-        elif name in ("hobbies", "clubs", "goals", "requirements"):
-            if len(value.strip()) > PROFILE_TEXT_MAX:
+        elif name in ("firstName", "lastName", "hobbies", "clubs", "goals", "requirements"):
+            if len(value.strip()) > max_length(name):
                 raise ValidationFailedError(
-                    f"{name} must be at most {PROFILE_TEXT_MAX} characters."
+                    f"{name} must be at most {max_length(name)} characters."
                 )
             cleaned[name] = value.strip()
         else:
             cleaned[name] = value
+    return cleaned
+
+
+def update_profile(*, user: User, changes: dict) -> User:
+    """Validate and save profile fields (types already checked by users.schemas.ProfileIn).
+
+    Saving sends post_save with the changed fields, which refreshes the user's scores
+    before this returns. Raises ValidationFailedError / InvalidFieldError.
+    """
+    cleaned = clean_profile_changes(changes)
     for name, value in cleaned.items():
         setattr(user, name, value)
     if cleaned:

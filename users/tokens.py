@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from config.documents import from_document
-from config.errors import UnauthorizedError
+from core.documents import from_document
+from core.errors import UnauthorizedError
 from users.errors import InvalidTokenError, TokenExpiredError
 from users.models import RefreshToken, User
 

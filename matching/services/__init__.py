@@ -1,6 +1,5 @@
 """Matching rules. The package re-exports every service so callers import matching.services."""
 
-from matching.errors import Conflict, Forbidden, MatchingError, NotFound
 from matching.services.matches import (
     UNMATCH_CONFIRMATION,
     detach_user,
@@ -11,31 +10,23 @@ from matching.services.matches import (
 )
 from matching.services.scores import (
     SCORING_FIELDS,
-    get_top_matches_for_mentee,
-    get_top_matches_for_mentor,
-    is_scorable,
     profile_of,
     recalculate_all_scores,
     refresh_scores_for_user,
+    refresh_scores_for_users,
     remove_user_scores,
 )
 
 __all__ = [
     "SCORING_FIELDS",
     "UNMATCH_CONFIRMATION",
-    "Conflict",
-    "Forbidden",
-    "MatchingError",
-    "NotFound",
     "detach_user",
-    "get_top_matches_for_mentee",
-    "get_top_matches_for_mentor",
-    "is_scorable",
     "mentee_unmatch",
     "mentor_unmatch",
     "profile_of",
     "recalculate_all_scores",
     "refresh_scores_for_user",
+    "refresh_scores_for_users",
     "remove_user_scores",
     "require_confirmation",
     "select_mentor",

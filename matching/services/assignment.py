@@ -12,10 +12,10 @@ import numpy as np
 from django.conf import settings
 from scipy.optimize import linear_sum_assignment
 
-from config.errors import MatchingError
+from core.errors import AppError
 from matching.models import Score
-from matching.selectors import OPEN_MENTEES, OPEN_MENTORS, has_free_seat
-from matching.services.scores import is_scorable
+from matching.selectors import OPEN_MENTEES, OPEN_MENTORS, has_free_seat, is_scorable
+from matching.services.invitations import create_invitation
 from users.models import User
 
 FORBIDDEN = -1e9
@@ -43,30 +43,6 @@ def solve_assignment(
         for r, c in zip(rows, cols, strict=True)
         if c < columns.size and usable[r, columns[c]]
     ]
-
-
-def greedy_assignment(
-    scores: np.ndarray, capacities: Sequence[int], allowed: np.ndarray | None = None
-) -> list[tuple[int, int]]:
-    """Best-first: repeatedly take the highest remaining usable cell (the baseline)."""
-    scores = np.asarray(scores, dtype=np.float64)
-    usable = ~np.isnan(scores)
-    if allowed is not None:
-        usable &= np.asarray(allowed, dtype=bool)
-    seats = list(capacities)
-    taken_rows: set[int] = set()
-    order = np.argsort(np.where(usable, -scores, np.inf), axis=None, kind="stable")
-    pairs = []
-    for flat in order:
-        r, c = divmod(int(flat), scores.shape[1])
-        if not usable[r, c]:
-            break
-        if r in taken_rows or seats[c] == 0:
-            continue
-        pairs.append((r, c))
-        taken_rows.add(r)
-        seats[c] -= 1
-    return pairs
 
 
 @dataclass
@@ -124,13 +100,11 @@ def propose_matches() -> Proposal:
 
 def apply_proposal(proposal: Proposal, *, admin: User) -> tuple[int, list[str]]:
     """Send each proposed pair an invitation from the admin; returns (sent, failures)."""
-    from matching.services.invitations import create_invitation
-
     sent, failures = 0, []
     for mentee, mentor, _ in proposal.assignments:
         try:
             create_invitation(creator=admin, mentor_email=mentor, mentee_email=mentee)
             sent += 1
-        except MatchingError as error:
+        except AppError as error:
             failures.append(f"{mentee} → {mentor}: {error} ({error.code})")
     return sent, failures

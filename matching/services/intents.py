@@ -8,24 +8,24 @@ mentee, mentor and time (acknowledged write), then does its steps, then deletes 
 intent is unique per mentee, so it is also the mentee's lock: a concurrent change of the
 same mentee waits for it (bounded), and the repair (matching/services/repair.py) takes it
 before touching the pair. An intent older than MATCH_INTENT_LEASE_SECONDS was left by a
-crashed process: whoever finds it repairs the pair first.
+crashed process: whoever finds it repairs the pair first. The lease and the repair's side
+of the lock are in locks.py, below both this module and repair.py.
 """
 
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import TypeVar
 
-from django.conf import settings
 from django.db import IntegrityError, connection
 from django.utils import timezone
 from django_mongodb_backend import transaction
 from pymongo.errors import PyMongoError
 
-from config.errors import MatchingError
+from core.errors import AppError
 from matching.errors import MatchInProgressError
-from matching.models import IntentOp, MatchIntent
+from matching.models import MatchIntent
+from matching.services.repair import repair_if_stale
 
 T = TypeVar("T")
 # How long a change waits for another change of the same mentee before answering 409
@@ -43,16 +43,6 @@ def transactions_supported() -> bool:
 def session():
     """The transaction's session for raw collection calls (None outside a transaction)."""
     return connection.session
-
-
-def lease_start(now=None):
-    """Intents created before this are stale."""
-    now = now or timezone.now()
-    return now - timedelta(seconds=settings.MATCH_INTENT_LEASE_SECONDS)
-
-
-def is_stale(intent: MatchIntent, now=None) -> bool:
-    return intent.created_at <= lease_start(now)
 
 
 def in_transaction(fn: Callable[[], T]) -> T:
@@ -75,8 +65,6 @@ def acquire(
 ) -> MatchIntent:
     """Insert the mentee's intent, waiting for a live one to go and repairing a stale one.
     Raises MatchInProgressError after WAIT_SECONDS."""
-    from matching.services.repair import repair_if_stale
-
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         try:
@@ -115,30 +103,9 @@ def intent_held(
     try:
         yield intent
         settled = True
-    except MatchingError:
+    except AppError:
         settled = True
         raise
     finally:
         if settled:
             release(intent)
-
-
-def take_over(intent: MatchIntent, now=None) -> MatchIntent | None:
-    """Claim a stale intent for a repair by restarting its lease; None if someone else did."""
-    now = now or timezone.now()
-    if not MatchIntent.objects.filter(pk=intent.pk, created_at=intent.created_at).update(
-        created_at=now
-    ):
-        return None
-    intent.created_at = now
-    return intent
-
-
-def lock_for_repair(mentee_email: str) -> MatchIntent | None:
-    """The mentee's lock for a repair when no intent exists; None if a change holds it."""
-    try:
-        return MatchIntent.objects.create(
-            op=IntentOp.REPAIR, mentee_email=mentee_email, created_at=timezone.now()
-        )
-    except IntegrityError:
-        return None

@@ -15,7 +15,7 @@ from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
-from config.errors import MatchingError
+from core.errors import AppError
 from matching.errors import (
     AlreadyMatchedError,
     BlacklistedError,
@@ -219,7 +219,7 @@ def list_invitations(*, user: User) -> list[Invitation]:
 
 
 __all__ = [
-    "MatchingError",
+    "AppError",
     "cancel_invitation",
     "create_invitation",
     "expire_invitations",

@@ -13,6 +13,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from pymongo import ReturnDocument
 
 from matching.errors import (
@@ -30,6 +31,7 @@ from matching.models import IntentOp
 from matching.selectors import get_user_by_email
 from matching.services.intents import in_transaction, intent_held, session, transactions_supported
 from matching.services.repair import repair_if_stale
+from matching.signals import pair_unmatched
 from users.models import Role, User
 
 UNMATCH_CONFIRMATION = "I would like to unmatch"
@@ -66,11 +68,17 @@ def require_available(mentor: User) -> None:
         raise MentorUnavailableError()
 
 
+def _now():
+    # Milliseconds, as MongoDB stores them, so a re-read equals what was written.
+    now = timezone.now()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def _claim_mentee(*, mentee: User, mentor_email: str) -> bool:
     """Step 1 of select: mark the mentee matched, only while unmatched and not blacklisted."""
     result = _users().update_one(
         {"_id": mentee.pk, "isMatched": False, "blacklisted_mentors": {"$ne": mentor_email}},
-        {"$set": {"isMatched": True, "matchedMentorEmail": mentor_email}},
+        {"$set": {"isMatched": True, "matchedMentorEmail": mentor_email, "matched_at": _now()}},
         session=session(),
     )
     return result.modified_count == 1
@@ -79,7 +87,7 @@ def _claim_mentee(*, mentee: User, mentor_email: str) -> bool:
 def _unclaim_mentee(*, mentee: User, mentor_email: str) -> None:
     _users().update_one(
         {"_id": mentee.pk, "matchedMentorEmail": mentor_email},
-        {"$set": {"isMatched": False, "matchedMentorEmail": ""}},
+        {"$set": {"isMatched": False, "matchedMentorEmail": "", "matched_at": None}},
         session=session(),
     )
 
@@ -171,7 +179,7 @@ def _unmatch_steps(*, mentee_pk, mentee_email: str, mentor_email: str) -> None:
     cleared = _users().update_one(
         {"_id": mentee_pk, "isMatched": True, "matchedMentorEmail": mentor_email},
         {
-            "$set": {"isMatched": False, "matchedMentorEmail": ""},
+            "$set": {"isMatched": False, "matchedMentorEmail": "", "matched_at": None},
             "$addToSet": {"blacklisted_mentors": mentor_email},
         },
         session=session(),
@@ -182,8 +190,6 @@ def _unmatch_steps(*, mentee_pk, mentee_email: str, mentor_email: str) -> None:
 
 
 def _notify_unmatched(*, mentee_email: str, mentor_email: str) -> None:
-    from matching.signals import pair_unmatched
-
     pair_unmatched.send(sender=User, mentee_email=mentee_email, mentor_email=mentor_email)
 
 
@@ -237,7 +243,7 @@ def detach_user(*, user: User) -> None:
     elif user.role == Role.MENTOR:
         _users().update_many(
             {"matchedMentorEmail": user.email},
-            {"$set": {"isMatched": False, "matchedMentorEmail": ""}},
+            {"$set": {"isMatched": False, "matchedMentorEmail": "", "matched_at": None}},
         )
         _users().update_many(
             {"blacklisted_mentors": user.email}, {"$pull": {"blacklisted_mentors": user.email}}

@@ -1,6 +1,6 @@
 """Making every mentee's match and every roster agree (docs/operations.md "Repair").
 
-The rule, per mentee E (under E's lock, see intents.py), from the stored state:
+The rule, per mentee E (under E's lock, see locks.py), from the stored state:
 
 1. A stale unmatch intent (E, M) is rolled forward: E is cleared and blacklists M, E leaves
    M's roster, and the pair's chat is deleted (pair_unmatched) - E already asked to leave.
@@ -28,7 +28,8 @@ from django.db import connection
 from django.utils import timezone
 
 from matching.models import IntentOp, Invitation, InvitationStatus, MatchIntent
-from matching.services.intents import is_stale, lease_start, lock_for_repair, take_over
+from matching.services.locks import is_stale, lease_start, lock_for_repair, take_over
+from matching.signals import pair_unmatched
 from users.models import Role, User
 
 Step = tuple[str, Callable[[], object]]
@@ -40,8 +41,6 @@ def _users():
 
 
 def _notify_unmatched(mentee_email: str, mentor_email: str) -> None:
-    from matching.signals import pair_unmatched
-
     pair_unmatched.send(sender=User, mentee_email=mentee_email, mentor_email=mentor_email)
 
 
@@ -68,6 +67,8 @@ def _mentee_steps(email: str, mentee: dict | None, holders: list[dict], intent) 
     blacklist = set((mentee or {}).get("blacklisted_mentors") or [])
     if mentee is not None and (matched, matched_to) != (bool(desired), desired):
         update: dict = {"$set": {"isMatched": bool(desired), "matchedMentorEmail": desired}}
+        if not desired:
+            update["$set"]["matched_at"] = None
         if leaving:
             update["$addToSet"] = {"blacklisted_mentors": leaving}
             what = f"unmatch from {leaving} rolled forward (mentee cleared)"

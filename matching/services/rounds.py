@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from config.errors import InvalidFieldError, MatchingError
+from core.errors import AppError, InvalidFieldError
 from matching.errors import (
     AlreadyPublishedError,
     InvalidRoundPairError,
@@ -51,7 +51,10 @@ from matching.rounds.solvers import (
     usable_cells,
 )
 from matching.selectors import OPEN_MENTEES, OPEN_MENTORS, get_user_by_email, has_free_seat
+from matching.services.invitations import create_invitation
+from matching.services.matches import select_mentor
 from matching.services.preferences import shortlists_of
+from matching.services.repair import repair_if_stale
 from matching.services.scores import is_scorable
 from users.models import User, normalize_email
 
@@ -323,8 +326,6 @@ def _took_effect(found: Round, pair: dict) -> bool:
     to the mentor (matches; the select's own intent repair has run by then), or the pair
     has a pending invitation from the publisher made since publishing began."""
     if found.published_as == PublishAs.MATCHES:
-        from matching.services.repair import repair_if_stale
-
         repair_if_stale(mentee_emails=[pair["mentee"]])
         mentee = get_user_by_email(pair["mentee"])
         return bool(mentee and mentee.isMatched and mentee.matchedMentorEmail == pair["mentor"])
@@ -340,9 +341,6 @@ def _took_effect(found: Round, pair: dict) -> bool:
 def _publish_one(found: Round, pair: dict, admin: User) -> str | None:
     """Publish one assignment; None when done, else the reason (an error code) it was
     skipped. Every check is repeated by the guarded write it precedes."""
-    from matching.services.invitations import create_invitation
-    from matching.services.matches import select_mentor
-
     mentee = get_user_by_email(pair["mentee"])
     if mentee is None:
         return "user_not_found"
@@ -360,7 +358,7 @@ def _publish_one(found: Round, pair: dict, admin: User) -> str | None:
             create_invitation(
                 creator=admin, mentor_email=pair["mentor"], mentee_email=pair["mentee"]
             )
-    except MatchingError as error:
+    except AppError as error:
         return error.code
     return None
 

@@ -13,6 +13,7 @@ from pymongo import UpdateOne
 
 from matching import scoring
 from matching.models import ProfileEmbedding, Score
+from matching.selectors import is_scorable
 from users.models import CATEGORY_FIELDS, Role, User
 
 # Changing any of these can change a user's scores.
@@ -34,15 +35,6 @@ def profile_of(user: User) -> scoring.Profile:
         goals=user.goals,
         year=user.year,
         categories=frozenset(user.special_categories),
-    )
-
-
-def is_scorable(user: User) -> bool:
-    """A profile needs a major and a known year to be scored."""
-    return (
-        user.role in (Role.MENTEE, Role.MENTOR)
-        and any(m.strip() for m in user.major)
-        and (scoring.parse_year(user.year) > 0)
     )
 
 
@@ -185,6 +177,51 @@ def refresh_scores_for_user(*, user: User, batch_size: int = DEFAULT_BATCH_SIZE)
     return written
 
 
+def refresh_scores_after_save(*, user: User, update_fields=None) -> int:
+    """refresh_scores_for_user after a save (post_save), unless the save named its fields
+    and none of them is a scoring field."""
+    # Saves that touch no scoring field (last_login, password, matching state) cost nothing.
+    if update_fields is not None and not SCORING_FIELDS & set(update_fields):
+        return 0
+    return refresh_scores_for_user(user=user)
+
+
+def refresh_scores_for_users(
+    *, emails: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE, progress: Progress | None = None
+) -> int:
+    """Rescore many users at once (a roster import): the affected mentees' rows and the
+    affected mentors' columns, in one pass — each stale text encoded once, one matrix per
+    side, batched upserts. Affected users who are not scorable lose their scores. Returns
+    the number of scores written. Idempotent."""
+    affected = set(emails)
+    if not affected:
+        return 0
+    mentees, mentors = _scorable(Role.MENTEE), _scorable(Role.MENTOR)
+    scorable = {u.email for u in (*mentees, *mentors)}
+    gone = sorted(affected - scorable)
+    if gone:
+        Score.objects.filter(mentee_email__in=gone).delete()
+        Score.objects.filter(mentor_email__in=gone).delete()
+    rows = [u for u in mentees if u.email in affected]
+    columns = [u for u in mentors if u.email in affected]
+    # The affected mentors' columns only for mentees whose whole row is not written anyway.
+    others = [u for u in mentees if u.email not in affected] if columns else []
+    people = {u.email: u for u in (*rows, *(mentors if rows else ()), *others, *columns)}
+    order = list(people.values())
+    index = {u.email: i for i, u in enumerate(order)}
+    vecs = embeddings_for(order)
+
+    def table(side_a: list[User], side_b: list[User]) -> _Table:
+        picked = np.array([index[u.email] for u in (*side_a, *side_b)], dtype=int)
+        return _compute(side_a, side_b, vecs[picked])
+
+    written = 0
+    for side_a, side_b in ((rows, mentors), (others, columns)):
+        if side_a and side_b:
+            written += _write(table(side_a, side_b), batch_size=batch_size, progress=progress)
+    return written
+
+
 @dataclass
 class RecalculationSummary:
     mentees: int
@@ -209,13 +246,3 @@ def recalculate_all_scores(
     removed = Score.objects.exclude(mentee_email__in=[u.email for u in mentees]).delete()[0]
     removed += Score.objects.exclude(mentor_email__in=[u.email for u in mentors]).delete()[0]
     return RecalculationSummary(len(mentees), len(mentors), written, encoded, removed)
-
-
-def get_top_matches_for_mentee(mentee: User, limit: int = 10):
-    """Raw score rows of a mentee, best first (no blacklist or capacity filtering)."""
-    return Score.objects.filter(mentee_email=mentee.email).order_by("-score")[:limit]
-
-
-def get_top_matches_for_mentor(mentor: User, limit: int = 10):
-    """Raw score rows of a mentor, best first (no filtering)."""
-    return Score.objects.filter(mentor_email=mentor.email).order_by("-score")[:limit]

@@ -1,13 +1,11 @@
 """Select and unmatch under real concurrency: many HTTP clients against a live server."""
 
 import json
-import threading
 import urllib.error
 import urllib.request
 from functools import partial
 
 import pytest
-from django.db import connections
 
 from users import tokens
 from users.models import User
@@ -31,26 +29,6 @@ def _post(url: str, access: str, body: dict) -> int:
         return error.code
 
 
-def _all_at_once(calls) -> list[int]:
-    """Run the calls in threads released together; returns their statuses in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[int | None] = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        try:
-            results[i] = call()
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
 def _assert_consistent(mentor_pk, mentees, capacity: int) -> list[str]:
     mentor = User.objects.get(pk=mentor_pk)
     roster = list(mentor.current_mentees)
@@ -63,29 +41,27 @@ def _assert_consistent(mentor_pk, mentees, capacity: int) -> list[str]:
     return roster
 
 
-def test_twelve_concurrent_selects_of_a_two_slot_mentor(live_server, settings):
+def test_twelve_concurrent_selects_of_a_two_slot_mentor(live_server, settings, all_at_once):
     settings.MAX_MENTEES = 2
     mentor = MentorFactory()
     mentees = [MenteeFactory() for _ in range(12)]
     access = [tokens.issue_tokens(m)["access"] for m in mentees]
     url = f"{live_server.url}/matching/select/"
 
-    statuses = _all_at_once(
-        [partial(_post, url, a, {"mentor_email": mentor.email}) for a in access]
-    )
+    statuses = all_at_once([partial(_post, url, a, {"mentor_email": mentor.email}) for a in access])
 
     assert sorted(statuses) == [200, 200] + [409] * 10
     roster = _assert_consistent(mentor.pk, mentees, 2)
     assert len(roster) == 2
 
 
-def test_one_mentee_selecting_many_mentors_at_once_gets_one(live_server):
+def test_one_mentee_selecting_many_mentors_at_once_gets_one(live_server, all_at_once):
     mentee = MenteeFactory()
     mentors = [MentorFactory() for _ in range(8)]
     access = tokens.issue_tokens(mentee)["access"]
     url = f"{live_server.url}/matching/select/"
 
-    statuses = _all_at_once(
+    statuses = all_at_once(
         [partial(_post, url, access, {"mentor_email": m.email}) for m in mentors]
     )
 
@@ -98,7 +74,9 @@ def test_one_mentee_selecting_many_mentors_at_once_gets_one(live_server):
     assert holders[0].current_mentees == [mentee.email]
 
 
-def test_concurrent_unmatch_and_selects_leave_a_consistent_state(live_server, settings):
+def test_concurrent_unmatch_and_selects_leave_a_consistent_state(
+    live_server, settings, all_at_once
+):
     settings.MAX_MENTEES = 2
     for _ in range(3):
         mentor = MentorFactory()
@@ -121,7 +99,7 @@ def test_concurrent_unmatch_and_selects_leave_a_consistent_state(live_server, se
             ],
         ]
 
-        statuses = _all_at_once(calls)
+        statuses = all_at_once(calls)
 
         assert statuses[0] == 200
         assert statuses[1:].count(200) <= 1

@@ -7,7 +7,7 @@ from http import HTTPStatus
 import pytest
 
 from matching.models import Invitation
-from matching.tests.test_concurrency import _all_at_once, _post
+from matching.tests.test_concurrency import _post
 from users import tokens
 from users.models import User
 from users.tests.factories import AdminFactory, MenteeFactory, MentorFactory
@@ -100,19 +100,19 @@ def test_the_cap_on_a_mentees_pending_invitations_counts_every_creator(api, sett
     assert _create(api, mentee, mentors[3], mentee).status_code == HTTPStatus.CREATED
 
 
-def test_ten_concurrent_creates_for_one_pair_make_one_invitation(live_server):
+def test_ten_concurrent_creates_for_one_pair_make_one_invitation(live_server, all_at_once):
     mentor, mentee = MentorFactory(), MenteeFactory()
     access = tokens.issue_tokens(mentee)["access"]
     body = {"mentor_email": mentor.email, "mentee_email": mentee.email}
     url = f"{live_server.url}{INVITATIONS}"
 
-    statuses = _all_at_once([partial(_post, url, access, body) for _ in range(10)])
+    statuses = all_at_once([partial(_post, url, access, body) for _ in range(10)])
 
     assert sorted(statuses) == [201] + [409] * 9
     assert Invitation.objects.filter(status="pending").count() == 1
 
 
-def test_concurrent_creates_for_one_mentee_stop_at_the_cap(live_server, settings):
+def test_concurrent_creates_for_one_mentee_stop_at_the_cap(live_server, settings, all_at_once):
     settings.MAX_PENDING_INVITATIONS_PER_MENTEE = 3
     mentee = MenteeFactory()
     mentors = [MentorFactory() for _ in range(8)]
@@ -123,7 +123,7 @@ def test_concurrent_creates_for_one_mentee_stop_at_the_cap(live_server, settings
         for m in mentors
     ]
 
-    statuses = _all_at_once(calls)
+    statuses = all_at_once(calls)
 
     assert sorted(statuses) == [201] * 3 + [409] * 5
     assert Invitation.objects.filter(mentee_email=mentee.email, status="pending").count() == 3

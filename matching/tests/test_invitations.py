@@ -1,13 +1,13 @@
 """Invitations over HTTP: the state machine, permissions, expiry, races."""
 
-import threading
 from datetime import timedelta
+from functools import partial
 from http import HTTPStatus
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
+from core.errors import AppError
 from matching import services as matching
 from matching.models import Invitation
 from users.models import User
@@ -273,7 +273,7 @@ def test_respond_needs_a_boolean(api, admin_user, body):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_accept_racing_a_select_for_the_last_seat_stays_consistent(settings):
+def test_accept_racing_a_select_for_the_last_seat_stays_consistent(settings, all_at_once):
     settings.MAX_MENTEES = 1
     admin = AdminFactory()
     invited, selector, mentor = MenteeFactory(), MenteeFactory(), MentorFactory()
@@ -283,34 +283,18 @@ def test_accept_racing_a_select_for_the_last_seat_stays_consistent(settings):
         creator=admin, mentor_email=mentor.email, mentee_email=invited.email
     )
     respond_invitation(user=invited, invitation_id=str(created.pk), accept=True)
-    outcomes = {}
-    barrier = threading.Barrier(2)
 
-    def accept():
-        barrier.wait()
+    def outcome(call, **kwargs):
         try:
-            respond_invitation(user=mentor, invitation_id=str(created.pk), accept=True)
-            outcomes["invitation"] = "ok"
-        except matching.MatchingError as error:
-            outcomes["invitation"] = error.code
-        finally:
-            connections.close_all()
+            call(**kwargs)
+            return "ok"
+        except AppError as error:
+            return error.code
 
-    def select():
-        barrier.wait()
-        try:
-            matching.select_mentor(mentee=selector, mentor_email=mentor.email)
-            outcomes["select"] = "ok"
-        except matching.MatchingError as error:
-            outcomes["select"] = error.code
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=accept), threading.Thread(target=select)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    accept = partial(outcome, respond_invitation, user=mentor, invitation_id=str(created.pk))
+    select = partial(outcome, matching.select_mentor, mentee=selector, mentor_email=mentor.email)
+    accepted, selected = all_at_once([partial(accept, accept=True), select])
+    outcomes = {"invitation": accepted, "select": selected}
 
     assert sorted(outcomes.values()) == ["mentor_full", "ok"]
     roster = _fresh(mentor).current_mentees

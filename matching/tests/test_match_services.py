@@ -11,16 +11,6 @@ from users.tests.factories import MenteeFactory, MentorFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_reference_error_names_are_importable_with_their_statuses():
-    assert (services.NotFound.status, services.Conflict.status, services.Forbidden.status) == (
-        404,
-        409,
-        403,
-    )
-    assert issubclass(MentorFullError, services.Conflict)
-    assert issubclass(services.NotFound, services.MatchingError)
-
-
 @pytest.mark.parametrize("phrase", ["I would like to unmatch", "  I would like to unmatch\n"])
 def test_confirmation_accepts_the_phrase_with_surrounding_space(phrase):
     services.require_confirmation(phrase)

@@ -143,10 +143,14 @@ def test_mentees_cannot_see_rosters(api):
     response = api(scorable_mentee()).get(MY_MENTEES)
 
     assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response.json()["code"] == "wrong_role"
 
 
 def test_matching_requires_authentication(api):
-    assert api().get(MATCHES).status_code == HTTPStatus.UNAUTHORIZED
+    response = api().get(MATCHES)
+
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json()["code"] == "unauthorized"
 
 
 @pytest.mark.parametrize(
@@ -367,6 +371,7 @@ def test_admin_cannot_unmatch(api, admin_user):
     response = api(admin_user).post(UNMATCH, {"confirmation": PHRASE, "mentee_email": "a@b.edu"})
 
     assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response.json()["code"] == "wrong_role"
 
 
 @pytest.mark.parametrize("purged", ["mentee", "mentor"])

@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 import pytest
 
-from config.tests.test_openapi import _response_schema, validate
+from core.tests.test_openapi import _response_schema, validate
 from matching.models import Preference
 from users.models import User
 from users.signals import user_purged

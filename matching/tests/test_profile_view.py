@@ -5,7 +5,7 @@ import pytest
 from matching import scoring
 from matching.models import Score
 from matching.tests.factories import scorable_mentor
-from users.models import User
+from users.models import User, max_length
 from users.tests.factories import MenteeFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ def test_year_accepts_5_plus_string(api):
         ({"major": "Biology"}, "invalid_field"),
         ({"major": [{"$ne": 1}]}, "invalid_field"),
         ({"hobbies": {"$gt": ""}}, "invalid_field"),
-        ({"hobbies": "x" * 2001}, "validation_failed"),
+        ({"hobbies": "x" * (max_length("hobbies") + 1)}, "validation_failed"),
         ({"international": "yes"}, "invalid_field"),
         ({"email": "new@example.edu"}, "unknown_field"),
         ({"role": "ADMIN"}, "unknown_field"),
@@ -86,6 +86,10 @@ def test_profile_update_rejects_bad_input_and_changes_nothing(api, body, code):
 
 
 def test_profile_update_needs_put(api):
-    response = api(MenteeFactory()).post(PROFILE, {"hobbies": "x"})
+    mentee = MenteeFactory(hobbies="chess")
+
+    response = api(mentee).post(PROFILE, {"hobbies": "x"})
 
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert response.json()["code"] == "method_not_allowed"
+    assert User.objects.get(pk=mentee.pk).hobbies == "chess"

@@ -5,7 +5,7 @@ from http import HTTPStatus
 
 import pytest
 
-from config.tests.test_openapi import _response_schema, validate
+from core.tests.test_openapi import _response_schema, validate
 from matching.models import Round, RoundStatus
 from matching.tests.round_factories import cohort as make_cohort
 from users.models import User

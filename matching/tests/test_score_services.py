@@ -196,15 +196,3 @@ def test_recalculate_command_if_empty_and_bad_batch_size():
     assert "nothing to do" in out.getvalue()
     with pytest.raises(CommandError, match="batch-size"):
         call_command("recalculate_all_scores", "--batch-size", "0", stdout=StringIO())
-
-
-def test_top_matches_helpers_return_raw_rows_best_first():
-    from matching.services import get_top_matches_for_mentee, get_top_matches_for_mentor
-
-    mentee = _mentee()
-    good, bad = _mentor(), _mentor(major=["Art History"], hobbies="painting", goals="museums")
-
-    rows = list(get_top_matches_for_mentee(mentee, limit=5))
-    assert [r.mentor_email for r in rows] == [good.email, bad.email]
-    assert [r.mentee_email for r in get_top_matches_for_mentor(good)] == [mentee.email]
-    assert rows[0].mentee.email == mentee.email and rows[0].mentor.email == good.email

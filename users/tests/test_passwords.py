@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import MD5PasswordHasher, get_hasher, make_pass
 from django.db import connections
 
 import config.settings as production_settings
-from config.errors import ServerBusyError
+from core.errors import ServerBusyError
 from users import password_gate
 from users.models import User
 from users.tests.factories import DEFAULT_PASSWORD, MenteeFactory

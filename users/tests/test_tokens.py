@@ -109,6 +109,7 @@ def test_a_valid_forged_shape_is_accepted(api, mentee):
     response = api().get(ME, **_bearer(_forge(_claims(mentee))))
 
     assert response.status_code == HTTPStatus.OK
+    assert response.json()["user"]["id"] == str(mentee.pk)
 
 
 def test_expired_refresh_session_is_rejected(api, mentee):
@@ -120,6 +121,10 @@ def test_expired_refresh_session_is_rejected(api, mentee):
     response = api().post("/auth/refresh/", {"refresh": pair["refresh"]})
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json()["code"] == "invalid_token"
+    assert "access" not in response.json()
+    # The access token of that session is refused as well: the session is over.
+    assert api().get(ME, **_bearer(pair["access"])).json()["code"] == "invalid_token"
 
 
 def test_deactivated_user_cannot_use_tokens(api, mentee):
@@ -130,3 +135,7 @@ def test_deactivated_user_cannot_use_tokens(api, mentee):
     response = api().get(ME, **_bearer(pair["access"]))
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json()["code"] == "invalid_token"
+    refreshed = api().post("/auth/refresh/", {"refresh": pair["refresh"]})
+    assert refreshed.status_code == HTTPStatus.UNAUTHORIZED
+    assert refreshed.json()["code"] == "invalid_token"

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config.errors import MatchingError
+from core.errors import AppError
 from matching.round_payloads import publish_to_json, round_to_json
 from matching.rounds.report import format_reports
 from matching.services import rounds
@@ -73,7 +73,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             self._handle(options)
-        except MatchingError as error:
+        except AppError as error:
             raise CommandError(f"{error} ({error.code})") from None
 
     def _handle(self, options):

@@ -1,0 +1,13 @@
+"""Fixtures of the config tests."""
+
+import pytest
+from django.core.cache import caches
+
+
+@pytest.fixture
+def cache():
+    """The limits' MongoDB cache (core/cache.py), emptied before and after."""
+    store = caches["limits"]
+    store.clear()
+    yield store
+    store.clear()

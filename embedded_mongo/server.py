@@ -1,0 +1,153 @@
+"""The server role: mongoeco's wire server over a patched MemoryEngine (Python 3.13, .venv-mongo).
+
+``python -m embedded_mongo serve --port-file PATH [--data-dir DIR] ...`` (started by the
+launcher, embedded_mongo/launcher.py, with the repository as working directory and on
+PYTHONPATH) runs ``mongoeco.wire.AsyncMongoEcoProxyServer`` over a ``MemoryEngine`` patched
+by embedded_mongo/patches/, restores/dumps DIR in mongodump layout and replays its journal
+(embedded_mongo/persistence.py), and exits cleanly on SIGINT/SIGTERM or when its parent
+process disappears. Never imports Django.
+
+Why nothing may block the event loop (gap f): the wire server executes every command on one
+asyncio event loop, so a slow command delays every connection, including pymongo's
+monitoring heartbeats. The app's pymongo timeouts are bounded (a few seconds, from Django
+settings via DATABASES OPTIONS, which override URI options); the URI therefore carries only
+directConnection=true, and the server must never hold the loop for more than ~1 s at
+demo/test sizes. The engine patches keep ordinary ORM writes O(1); journal fsyncs run
+on a writer thread (the loop only awaits them); dumps yield to the loop every
+DUMP_YIELD_EVERY documents and write/fsync their files on a worker thread. Running
+commands off the loop was rejected: the engine's locks and MVCC state are loop-affine
+(``asyncio`` locks taken by async engine methods), so threads would need a second loop per
+command and would race on the engine's shared dictionaries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+from pathlib import Path
+
+from embedded_mongo import persistence
+from embedded_mongo.patches import apply_patches, check_mongoeco_version
+from embedded_mongo.persistence import Journal, dump, journal_dir, replay, restore
+
+DEFAULT_DUMP_INTERVAL = 300.0
+CHANGE_LOG_ENTRIES = 1000
+
+
+def _parent_alive(parent_pid: int) -> bool:
+    """True while the launcher that started us runs (reparenting means it died)."""
+    if os.getppid() != parent_pid:
+        return False
+    try:
+        os.kill(parent_pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write_port_file(path: Path, port: int) -> None:
+    """Publish the bound port atomically (the launcher polls for the file)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(f"{port}\n")
+    os.replace(tmp, path)
+
+
+def _journaling_server_class() -> type:
+    """The wire server, answering each request only once its writes are journaled."""
+    from mongoeco.wire import AsyncMongoEcoProxyServer
+
+    class JournalingProxyServer(AsyncMongoEcoProxyServer):
+        async def _dispatch_wire_request(self, header, payload, *, connection):
+            response = await super()._dispatch_wire_request(header, payload, connection=connection)
+            # Whatever this request committed (even a failed ordered insert commits its
+            # first documents) is durable before the reply leaves: the acknowledgement.
+            journal = persistence.active_journal
+            if journal is not None:
+                await journal.sync()
+            return response
+
+    return JournalingProxyServer
+
+
+async def serve(args: argparse.Namespace) -> int:
+    """Run the wire server until a signal or the parent's death, dumping on the way out."""
+    import asyncio
+
+    from mongoeco import AsyncMongoClient
+    from mongoeco.engines.memory import MemoryEngine
+
+    if os.environ.get("EMBEDDED_MONGO_NO_PATCHES") == "1":
+        # Benchmark comparison only (bench/db_raw_probe.py).
+        check_mongoeco_version()
+        print("embedded_mongo: patches DISABLED", file=sys.stderr, flush=True)
+    else:
+        apply_patches()
+    data_dir = Path(args.data_dir).resolve() if args.data_dir else None
+    # Every committed write copies the engine's change-stream outbox (up to
+    # change_log_max_entries, default 10,000) in _prepare_committed_changes_locked, so the
+    # per-write cost grew with the number of writes until that cap. The app opens no
+    # change streams; a 1,000-entry resume window keeps that copy ~10x cheaper.
+    client = AsyncMongoClient(MemoryEngine(change_log_max_entries=CHANGE_LOG_ENTRIES))
+    # The server gets our client (so it does not own the engine): closing the listener
+    # then leaves the data in place for the final dump.
+    async with client:
+        journal = None
+        if data_dir is not None:
+            await restore(client, data_dir)
+            replayed = await replay(client, data_dir)
+            if replayed:
+                print(f"embedded_mongo: replayed {replayed} journal records", file=sys.stderr)
+            segments = persistence.segments(journal_dir(data_dir))
+            journal = Journal(journal_dir(data_dir), (segments[-1][0] + 1) if segments else 1)
+            if os.environ.get("EMBEDDED_MONGO_NO_PATCHES") != "1":
+                persistence.active_journal = journal
+        # asyncio.start_server binds with SO_REUSEADDR (its default on POSIX), so a
+        # restarted server can take the same --port at once.
+        server = _journaling_server_class()(client=client, host="127.0.0.1", port=args.port)
+        address = await server.start()
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+        _write_port_file(Path(args.port_file), address.port)
+        if os.environ.get("EMBEDDED_MONGO_FAULT") == "die-after-start":
+            # Test fault point: a database that keeps dying (the launcher's give-up path).
+            loop.call_later(1.5, os._exit, 87)
+
+        async def watch_parent() -> None:
+            while _parent_alive(args.parent_pid):
+                await asyncio.sleep(1.0)
+            stopping.set()
+
+        async def dump_periodically() -> None:
+            # Wait on `stopping` rather than being cancelled: a dump in progress finishes.
+            while not stopping.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), args.dump_interval)
+                    return
+                await dump(client, data_dir, journal)
+
+        watcher = None
+        if args.parent_pid is not None:
+            watcher = asyncio.create_task(watch_parent())
+        dumper = None
+        if data_dir is not None and args.dump_interval > 0:
+            dumper = asyncio.create_task(dump_periodically())
+        await stopping.wait()
+        if watcher is not None:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+        if dumper is not None:
+            await dumper
+        # Close first so every acknowledged write is in the final dump.
+        await server.close()
+        if data_dir is not None:
+            await dump(client, data_dir, journal)
+            journal.close()
+            persistence.active_journal = None
+    return 0

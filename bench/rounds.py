@@ -80,7 +80,7 @@ def _measure(solver, scores, ranks, mranks, capacities) -> dict:
 
 
 def run_cohort(mentees: int, mentors: int) -> dict[str, dict]:
-    # Where greedy_assignment is today (wt-arch moves it to bench/; the lead fixes this).
+    from bench.assignment import greedy_assignment
     from matching.rounds.solvers import (
         mentee_ranks,
         mentor_ranks,
@@ -89,7 +89,6 @@ def run_cohort(mentees: int, mentors: int) -> dict[str, dict]:
         solve_total,
         usable_cells,
     )
-    from matching.services.assignment import greedy_assignment
 
     scores, allowed, capacities, shortlists = cohort(mentees, mentors)
     usable = usable_cells(scores, allowed)

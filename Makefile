@@ -82,7 +82,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check --exclude docs .
 
-# make bench SECTIONS="load" runs only the named sections (db scoring assignment hashing load endpoints import).
+# make bench SECTIONS="load" runs only the named sections (db scoring assignment rounds hashing load endpoints import).
 # The embedded database runs as `make run` runs it: journaled (durable) in a fresh
 # var/bench-mongo, so the db figures are those of the durable path.
 BENCH_DATA := var/bench-mongo

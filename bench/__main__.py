@@ -2,9 +2,9 @@
 docs/benchmarks.md.
 
 With no SECTION every benchmark runs and both files are rewritten. Naming sections (db,
-scoring, assignment, hashing, load, endpoints, import) runs only those: their entries in
-results.json and their parts of benchmarks.md are replaced, everything else is kept from
-the last run.
+scoring, assignment, rounds, hashing, load, endpoints, import) runs only those: their
+entries in results.json and their parts of benchmarks.md are replaced, everything else is
+kept from the last run.
 """
 
 import importlib
@@ -15,7 +15,7 @@ from dataclasses import asdict
 
 from bench import common
 
-SECTIONS = ("db", "scoring", "assignment", "hashing", "load", "endpoints", "import")
+SECTIONS = ("db", "scoring", "assignment", "rounds", "hashing", "load", "endpoints", "import")
 
 
 def _prefixes(section: common.Section) -> set[str]:

@@ -355,3 +355,11 @@ PASSWORD_RESETS_PER_ACCOUNT = env_rate("PASSWORD_RESETS_PER_ACCOUNT", "5/h")
 PASSWORD_RESETS_PER_ADDRESS = env_rate("PASSWORD_RESETS_PER_ADDRESS", "20/h")
 # On: an account must confirm its address (mailed link) before it can sign in.
 EMAIL_VERIFICATION_REQUIRED = env_bool("EMAIL_VERIFICATION_REQUIRED", False)
+
+# --- Matching rounds and preferences (docs/operations.md "Matching rounds") ---
+# How many mentors a mentee may shortlist (GET/PUT /matching/preferences/).
+MAX_PREFERENCES = env_int("MAX_PREFERENCES", 5, minimum=1)
+# A round left "publishing" this long was abandoned by a crashed process: the next publish
+# of it (or `run_round --resume`) takes it over and completes it. Must exceed the longest
+# a live publish takes (about one select or invitation per assignment).
+ROUND_PUBLISH_LEASE_SECONDS = env_int("ROUND_PUBLISH_LEASE_SECONDS", 300, minimum=0)

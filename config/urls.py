@@ -6,6 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 import chat.api
 import matching.api
+import matching.api_rounds
 import users.api
 import users.api_password
 from core import health
@@ -52,6 +53,7 @@ def server_error(request, *args, **kwargs):
 api.add_router("/health/", health.router)
 api.add_router("", users.api.router)
 api.add_router("/matching/", matching.api.router)
+api.add_router("/matching/", matching.api_rounds.router)
 api.add_router("/chat/", chat.api.router)
 api.add_router("", users.api_password.router)
 

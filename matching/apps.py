@@ -22,5 +22,6 @@ class MatchingConfig(AppConfig):
             receivers.remove_scores_of_purged_user,
             receivers.detach_purged_user,
             receivers.delete_invitations_of_purged_user,
+            receivers.delete_preferences_of_purged_user,
         ):
             user_purged.connect(receiver, dispatch_uid=f"matching.{receiver.__name__}")

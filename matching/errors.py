@@ -4,6 +4,7 @@ from core.errors import (
     AppError,
     ConflictError,
     ForbiddenError,
+    InvalidFieldError,
     NotFoundError,
     ValidationFailedError,
 )
@@ -80,3 +81,27 @@ class TooManyPendingInvitationsError(ConflictError):
 class MatchInProgressError(ConflictError):
     code = "match_in_progress"
     message = "Another change of this mentee's match is in progress; try again."
+
+
+# --- Preferences and rounds (issue 15) ---
+class TooManyPreferencesError(InvalidFieldError):
+    message = "Too many mentors: the shortlist holds at most MAX_PREFERENCES."
+
+
+class DuplicatePreferenceError(InvalidFieldError):
+    message = "A mentor appears twice in the shortlist."
+
+
+class InvalidRoundPairError(InvalidFieldError):
+    """A pinned or excluded pair the round cannot take (not in the cohort, not eligible,
+    conflicting, or more pins on a mentor than free seats)."""
+
+    message = "A pinned or excluded pair is not eligible for this round."
+
+
+class RoundNotFoundError(NotFoundError):
+    code, message = "round_not_found", "No such round."
+
+
+class AlreadyPublishedError(ConflictError):
+    code, message = "already_published", "This round is already published or being published."

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_mongodb_backend.fields import ObjectIdField
+from django_mongodb_backend.fields import ArrayField, ObjectIdField
 
 
 class Score(models.Model):
@@ -135,3 +135,69 @@ class MatchIntent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.op} {self.mentee_email} → {self.mentor_email} ({self.created_at})"
+
+
+class Preference(models.Model):
+    """A mentee's shortlist of mentors, best first (API.md "Preferences and rounds").
+
+    One small document per mentee (unique), replaced whole by PUT; read with the mentee's
+    match list and by rounds. Mentors who became unavailable stay listed."""
+
+    mentee_email = models.EmailField(unique=True)
+    mentors = ArrayField(models.EmailField(), default=list, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.mentee_email}: {', '.join(self.mentors)}"
+
+
+class RoundObjective(models.TextChoices):
+    TOTAL = "total"
+    STABLE = "stable"
+    FAIR = "fair"
+
+
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft"
+    # Claimed by one publish (conditional update from draft); published when every pair
+    # has its outcome. A round left here by a crash is resumed after ROUND_PUBLISH_LEASE_SECONDS.
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+
+
+class PublishAs(models.TextChoices):
+    INVITATIONS = "invitations"
+    MATCHES = "matches"
+
+
+class Round(models.Model):
+    """A proposal of one objective over the cohort of its time, a draft until published.
+
+    assignments: [{mentee, mentor, score, rank}]; report: the quality report (API.md);
+    pinned/excluded: [{mentee, mentor}] as the admin gave them; outcomes: one entry per
+    assignment once publishing handled it ({mentee, mentor, result: published|skipped,
+    reason}), appended one by one so a resumed publish skips what is done."""
+
+    objective = models.CharField(max_length=10, choices=RoundObjective.choices)
+    status = models.CharField(max_length=12, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by_email = models.EmailField(blank=True, default="")
+    pinned = models.JSONField(default=list, blank=True)
+    excluded = models.JSONField(default=list, blank=True)
+    assignments = models.JSONField(default=list, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    published_as = models.CharField(max_length=12, choices=PublishAs.choices, blank=True)
+    published_by_email = models.EmailField(blank=True, default="")
+    publish_token = models.CharField(max_length=32, blank=True, default="")
+    publish_started_at = models.DateTimeField(null=True, blank=True)
+    publish_claimed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    outcomes = models.JSONField(default=list, blank=True)
+    # The pair whose publish step is under way ({mentee, mentor}), None between steps.
+    publish_current = models.JSONField(null=True, blank=True, default=None)
+
+    class Meta:
+        indexes = [models.Index(fields=["-created_at"], name="round_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.objective} round {self.pk} ({self.status})"

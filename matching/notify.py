@@ -54,7 +54,7 @@ def matched(*, mentee: User, mentor: User) -> None:
 
 
 def round_published(*, mentee: User, mentor: User) -> None:
-    """A published round's pair learns its match (for the rounds feature to call)."""
+    """A published round's pair learns its match (select_mentor via_round=True)."""
     _pair("round_published", mentee, mentor, mentee.email, mentor.email)
 
 

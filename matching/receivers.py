@@ -1,7 +1,7 @@
 """Matching's answers to the users app's events (users never imports matching); connected
 in MatchingConfig.ready()."""
 
-from matching.services import invitations, matches, scores
+from matching.services import invitations, matches, preferences, scores
 from users.models import User
 
 
@@ -19,3 +19,7 @@ def detach_purged_user(sender, user: User, **kwargs):
 
 def delete_invitations_of_purged_user(sender, user: User, **kwargs):
     invitations.delete_invitations_of(email=user.email)
+
+
+def delete_preferences_of_purged_user(sender, user: User, **kwargs):
+    preferences.delete_preferences_of(email=user.email)

@@ -147,6 +147,12 @@ CALLER = {
     "POST /matching/invitations/": "admin",
     "POST /matching/invitations/{invitation_id}/respond/": "free_mentee",
     "POST /matching/invitations/{invitation_id}/cancel/": "free_mentor",
+    "GET /matching/preferences/": "free_mentee",
+    "PUT /matching/preferences/": "free_mentee",
+    "GET /matching/rounds/": "admin",
+    "POST /matching/rounds/": "admin",
+    "GET /matching/rounds/{round_id}/": "admin",
+    "POST /matching/rounds/{round_id}/publish/": "admin",
     "GET /chat/conversations/": "mentor",
     "GET /chat/messages/": "mentee",
     "POST /chat/messages/": "mentee",
@@ -171,6 +177,7 @@ FRESH_WORLD = {
     "POST /matching/invitations/",
     "POST /matching/invitations/{invitation_id}/respond/",
     "POST /matching/invitations/{invitation_id}/cancel/",
+    "POST /matching/rounds/{round_id}/publish/",
 }
 
 

@@ -142,13 +142,16 @@ def _select_steps(*, mentee: User, mentor: User) -> None:
         raise MentorFullError() if _mentor_available(mentor) else MentorUnavailableError()
 
 
-def select_mentor(*, mentee: User, mentor_email: str, invitation_id=None) -> User:
+def select_mentor(
+    *, mentee: User, mentor_email: str, invitation_id=None, via_round: bool = False
+) -> User:
     """Match a mentee with a mentor.
 
     Raises AlreadyMatchedError, UserNotFoundError, NotAMentorError, BlacklistedError,
     MentorUnavailableError, MentorFullError, MatchInProgressError. Concurrent selects never
     overfill a roster; a crash between the two steps is repaired (services/repair.py).
-    invitation_id names the invitation whose acceptance this is (closed on roll-forward).
+    invitation_id names the invitation whose acceptance this is (closed on roll-forward);
+    via_round: a published round made the match (both sides get that mail, not "matched").
     """
     # The mentee was read by this request's authentication; read again only if a repair
     # changed it. Either way the claim below is conditional on the stored state, so a
@@ -173,7 +176,7 @@ def select_mentor(*, mentee: User, mentor_email: str, invitation_id=None) -> Use
             _select_steps(mentee=mentee, mentor=mentor)
     # What the claims wrote (the seat's update returned the roster): no read needed.
     mentee.isMatched, mentee.matchedMentorEmail = True, mentor.email
-    notify.matched(mentee=mentee, mentor=mentor)
+    (notify.round_published if via_round else notify.matched)(mentee=mentee, mentor=mentor)
     return mentor
 
 

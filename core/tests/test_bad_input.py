@@ -333,8 +333,7 @@ def _assert_rejected(response, label):
     assert set(payload) >= {"error", "code"}, label
 
 
-BODY_OPERATIONS = 19
-BODY_OPERATIONS = 18
+BODY_OPERATIONS = 22
 # The one operation with a query string, tested by test_bad_query_strings_...
 QUERY_OPERATIONS = {("get", "/chat/messages/")}
 

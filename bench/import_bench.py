@@ -19,7 +19,8 @@ def roster_csv(rows: int = ROWS, seed: int = 2026) -> bytes:
     from faker import Faker
 
     from roster.schemas import COLUMNS
-    from users.demo import FLAGS, THEMES
+    from users.categories import CATEGORY_FIELDS
+    from users.demo import THEMES
 
     fake = Faker()
     Faker.seed(seed)
@@ -43,7 +44,7 @@ def roster_csv(rows: int = ROWS, seed: int = 2026) -> bytes:
                 ", ".join(rng.sample(hobbies, 2)) + f", {fake.word()}",
                 rng.choice(clubs),
                 f"I want to {rng.choice(goals)}; {fake.sentence(nb_words=6)}",
-                *("yes" if rng.random() < 0.25 else "" for _ in FLAGS),
+                *("yes" if rng.random() < 0.25 else "" for _ in CATEGORY_FIELDS),
             ]
         )
     return out.getvalue().encode()

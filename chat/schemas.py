@@ -1,9 +1,8 @@
 """Request and response schemas of the chat endpoints (API.md "Chat")."""
 
-from ninja import Schema
 from pydantic import Field
 
-from core.schemas import Strict
+from core.schemas import Out, Strict
 
 
 class SendIn(Strict):
@@ -23,7 +22,7 @@ class MessagesQuery(Strict):
     limit: str = Field(None, pattern=r"^[0-9]+$", description="1–100, default 50")
 
 
-class ChatMessage(Schema):
+class ChatMessage(Out):
     """chat.serializers.message_to_json."""
 
     id: str
@@ -34,25 +33,25 @@ class ChatMessage(Schema):
     read: bool
 
 
-class MessageEnvelope(Schema):
+class MessageEnvelope(Out):
     message: ChatMessage
 
 
-class MessagePage(Schema):
+class MessagePage(Out):
     messages: list[ChatMessage]
     next_cursor: str | None
 
 
-class Conversation(Schema):
+class Conversation(Out):
     with_: str = Field(alias="with")
     name: str
     last_message: ChatMessage | None
     unread: int
 
 
-class ConversationList(Schema):
+class ConversationList(Out):
     conversations: list[Conversation]
 
 
-class Updated(Schema):
+class Updated(Out):
     updated: int

@@ -2,9 +2,7 @@
 
 from typing import Literal
 
-from ninja import Schema
-
-from core.schemas import Strict
+from core.schemas import Out, Strict
 from users.schemas import Profile
 
 
@@ -36,7 +34,7 @@ class MentorCard(Profile):
     available_slots: int
 
 
-class Breakdown(Schema):
+class Breakdown(Out):
     text: float
     year: float
     categories: float
@@ -49,27 +47,27 @@ class RankedMentor(MentorCard):
     breakdown: Breakdown
 
 
-class MatchList(Schema):
+class MatchList(Out):
     matches: list[RankedMentor]
     total: int
 
 
-class MenteeList(Schema):
+class MenteeList(Out):
     mentees: list[Profile]
     total: int
 
 
-class Selected(Schema):
+class Selected(Out):
     success: bool
     message: str
     mentor: MentorCard
 
 
-class MyMentor(Schema):
+class MyMentor(Out):
     mentor: MentorCard
 
 
-class Unmatched(Schema):
+class Unmatched(Out):
     success: bool
     message: str
 
@@ -77,7 +75,7 @@ class Unmatched(Schema):
 ResponseValue = Literal["accepted", "declined"]
 
 
-class Invitation(Schema):
+class Invitation(Out):
     """matching.serializers.invitation_to_json."""
 
     id: str
@@ -91,9 +89,9 @@ class Invitation(Schema):
     status: Literal["pending", "accepted", "declined", "cancelled", "expired"]
 
 
-class InvitationEnvelope(Schema):
+class InvitationEnvelope(Out):
     invitation: Invitation
 
 
-class InvitationList(Schema):
+class InvitationList(Out):
     invitations: list[Invitation]

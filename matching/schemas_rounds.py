@@ -3,10 +3,9 @@
 
 from typing import Literal
 
-from ninja import Schema
 from pydantic import Field
 
-from core.schemas import Strict
+from core.schemas import Out, Strict
 
 Objective = Literal["total", "stable", "fair"]
 Mode = Literal["invitations", "matches"]
@@ -16,7 +15,7 @@ class PreferencesIn(Strict):
     mentors: list[str] = Field(description="Mentor emails, best first; [] clears the list.")
 
 
-class Preference(Schema):
+class Preference(Out):
     mentor: str
     rank: int
     available: bool = Field(
@@ -25,7 +24,7 @@ class Preference(Schema):
     )
 
 
-class Preferences(Schema):
+class Preferences(Out):
     preferences: list[Preference]
     max: int = Field(description="MAX_PREFERENCES (default 5).")
 
@@ -45,7 +44,7 @@ class PublishIn(Strict):
     as_: Mode = Field(alias="as")
 
 
-class Pair(Schema):
+class Pair(Out):
     mentee: str
     mentor: str
 
@@ -57,18 +56,18 @@ class Assignment(Pair):
     )
 
 
-class MentorLoad(Schema):
+class MentorLoad(Out):
     mentor: str
     assigned: int
     free_seats: int
 
 
-class UnmatchedMentee(Schema):
+class UnmatchedMentee(Out):
     mentee: str
     reason: Literal["no_eligible_mentor", "only_blacklisted_or_excluded_mentors", "no_seat_left"]
 
 
-class Report(Schema):
+class Report(Out):
     matched: int
     seats_used: int
     seats_free: int
@@ -87,7 +86,7 @@ class Report(Schema):
     unmatched: list[UnmatchedMentee]
 
 
-class MatchingRoundSummary(Schema):
+class MatchingRoundSummary(Out):
     id: str
     objective: Objective
     status: Literal["draft", "publishing", "published"]
@@ -104,11 +103,11 @@ class MatchingRound(MatchingRoundSummary):
     assignments: list[Assignment]
 
 
-class RoundEnvelope(Schema):
+class RoundEnvelope(Out):
     round: MatchingRound
 
 
-class RoundList(Schema):
+class RoundList(Out):
     rounds: list[MatchingRoundSummary]
 
 
@@ -116,7 +115,7 @@ class Skipped(Pair):
     reason: str = Field(description="An error code: already_matched, mentor_full, ...")
 
 
-class Published(Schema):
+class Published(Out):
     round: MatchingRound
     published: list[Pair]
     skipped: list[Skipped]

@@ -3,13 +3,13 @@ verification"). The answers to a request never depend on whether the address has
 """
 
 from django.conf import settings
-from ninja import Router, Schema
+from ninja import Router
 from pydantic import Field
 
 from core import ratelimit
 from core.api import JsonBody, raises
 from core.errors import InvalidFieldError, RateLimitedError, ServerBusyError
-from core.schemas import Strict
+from core.schemas import Out, Strict
 from users import password_reset, verification
 from users.errors import InvalidLinkTokenError, InvalidPasswordError
 from users.models import normalize_email
@@ -33,7 +33,7 @@ class TokenIn(Strict):
     token: str = Field(description="The link's last path segment.")
 
 
-class Done(Schema):
+class Done(Out):
     success: bool
     message: str
 

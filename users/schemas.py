@@ -2,10 +2,9 @@
 
 from typing import Annotated, Literal
 
-from ninja import Schema
 from pydantic import Field, WithJsonSchema
 
-from core.schemas import Strict
+from core.schemas import Out, Strict
 
 # API.md's year: 1–5, or "5+", null when unknown. In the spec a oneOf of three plain types
 # (pydantic would write an anyOf): a mixed-type enum made openapi-python-client drop every
@@ -60,7 +59,7 @@ class EmailNotificationsIn(Strict):
     chat_digest: bool = None
 
 
-class EmailNotifications(Schema):
+class EmailNotifications(Out):
     """Which notification mails the user gets (docs/api.md "Notifications")."""
 
     matched: bool
@@ -97,7 +96,7 @@ class ProfileIn(Strict):
     email_notifications: EmailNotificationsIn = None
 
 
-class Profile(Schema):
+class Profile(Out):
     """A user as others see them (match lists, rosters): users.serializers.profile_to_json."""
 
     email: str
@@ -111,7 +110,7 @@ class Profile(Schema):
     specialCategories: list[str]
 
 
-class User(Schema):
+class User(Out):
     """The signed-in user's own view: users.serializers.user_to_json, in its order."""
 
     id: str
@@ -145,19 +144,19 @@ class User(Schema):
     email_notifications: EmailNotifications
 
 
-class UserEnvelope(Schema):
+class UserEnvelope(Out):
     user: User
 
 
-class Session(Schema):
+class Session(Out):
     user: User
     access: str
     refresh: str
 
 
-class Access(Schema):
+class Access(Out):
     access: str
 
 
-class DeletionScheduled(Schema):
+class DeletionScheduled(Out):
     deletion_scheduled_for: str | None

@@ -63,9 +63,9 @@ class Proposal:
         }
 
 
-def propose_matches() -> Proposal:
-    """The optimal assignment of unmatched, seeking, scorable mentees to seeking mentors
-    with free seats, from the stored scores (three queries)."""
+def open_cohort() -> tuple[list[User], list[User]]:
+    """The unmatched, seeking, scorable mentees and the open, scorable mentors with free
+    seats, each in sign-up order (two queries): who propose_matches and a round assign."""
     mentees = [
         u
         for u in User.objects.filter(isMatched=False, **OPEN_MENTEES).order_by("date_joined", "pk")
@@ -76,21 +76,36 @@ def propose_matches() -> Proposal:
         for u in User.objects.filter(**OPEN_MENTORS).order_by("date_joined", "pk")
         if is_scorable(u) and has_free_seat(u)
     ]
-    if not mentees or not mentors:
-        return Proposal([])
+    return mentees, mentors
+
+
+def score_matrix(mentees: list[User], mentors: list[User]) -> tuple[np.ndarray, np.ndarray]:
+    """The stored scores of mentees × mentors (NaN where none; one query) and the allowed
+    mask (False where the mentee blacklisted the mentor)."""
     row = {u.email: i for i, u in enumerate(mentees)}
     col = {u.email: j for j, u in enumerate(mentors)}
     matrix = np.full((len(mentees), len(mentors)), np.nan)
-    for mentee_email, mentor_email, score in Score.objects.filter(
-        mentee_email__in=list(row)
-    ).values_list("mentee_email", "mentor_email", "score"):
-        if mentor_email in col:
-            matrix[row[mentee_email], col[mentor_email]] = score
+    if mentees and mentors:
+        for mentee_email, mentor_email, score in Score.objects.filter(
+            mentee_email__in=list(row)
+        ).values_list("mentee_email", "mentor_email", "score"):
+            if mentor_email in col:
+                matrix[row[mentee_email], col[mentor_email]] = score
     allowed = np.ones(matrix.shape, dtype=bool)
     for i, mentee in enumerate(mentees):
         for banned in mentee.blacklisted_mentors:
             if banned in col:
                 allowed[i, col[banned]] = False
+    return matrix, allowed
+
+
+def propose_matches() -> Proposal:
+    """The optimal assignment of unmatched, seeking, scorable mentees to seeking mentors
+    with free seats, from the stored scores (three queries)."""
+    mentees, mentors = open_cohort()
+    if not mentees or not mentors:
+        return Proposal([])
+    matrix, allowed = score_matrix(mentees, mentors)
     capacities = [settings.MAX_MENTEES - len(m.current_mentees) for m in mentors]
     pairs = solve_assignment(matrix, capacities, allowed)
     found = [(mentees[i].email, mentors[j].email, float(matrix[i, j])) for i, j in pairs]

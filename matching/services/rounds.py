@@ -39,7 +39,6 @@ from matching.models import (
     Round,
     RoundObjective,
     RoundStatus,
-    Score,
 )
 from matching.rounds.report import quality_report
 from matching.rounds.solvers import (
@@ -50,12 +49,12 @@ from matching.rounds.solvers import (
     solve,
     usable_cells,
 )
-from matching.selectors import OPEN_MENTEES, OPEN_MENTORS, get_user_by_email, has_free_seat
+from matching.selectors import OPEN_MENTEES, get_user_by_email, has_free_seat
+from matching.services.assignment import open_cohort, score_matrix
 from matching.services.invitations import create_invitation
 from matching.services.matches import select_mentor
 from matching.services.preferences import shortlists_of
 from matching.services.repair import repair_if_stale
-from matching.services.scores import is_scorable
 from users.models import User, normalize_email
 
 OBJECTIVES = tuple(RoundObjective.values)
@@ -89,31 +88,10 @@ class Cohort:
 def gather_cohort() -> Cohort:
     """The unmatched, seeking, scorable mentees and the open, scorable mentors with free
     seats (the same rules as propose_matches), their scores, blacklists and shortlists."""
-    mentees = [
-        u
-        for u in User.objects.filter(isMatched=False, **OPEN_MENTEES).order_by("date_joined", "pk")
-        if is_scorable(u)
-    ]
-    mentors = [
-        u
-        for u in User.objects.filter(**OPEN_MENTORS).order_by("date_joined", "pk")
-        if is_scorable(u) and has_free_seat(u)
-    ]
-    rows = {u.email: i for i, u in enumerate(mentees)}
+    mentees, mentors = open_cohort()
+    scores, allowed = score_matrix(mentees, mentors)
     cols = {u.email: j for j, u in enumerate(mentors)}
-    scores = np.full((len(mentees), len(mentors)), np.nan)
-    if mentees and mentors:
-        for mentee_email, mentor_email, score in Score.objects.filter(
-            mentee_email__in=list(rows)
-        ).values_list("mentee_email", "mentor_email", "score"):
-            if mentor_email in cols:
-                scores[rows[mentee_email], cols[mentor_email]] = score
-    allowed = np.ones(scores.shape, dtype=bool)
-    for i, mentee in enumerate(mentees):
-        for banned in mentee.blacklisted_mentors:
-            if banned in cols:
-                allowed[i, cols[banned]] = False
-    lists = shortlists_of(list(rows)) if mentees else {}
+    lists = shortlists_of([u.email for u in mentees]) if mentees else {}
     shortlists = [[cols[e] for e in lists.get(u.email, []) if e in cols] for u in mentees]
     return Cohort(
         mentees=[u.email for u in mentees],

@@ -1,9 +1,9 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from matching.management.admin_account import admin_for_command
 from matching.services.assignment import apply_proposal, propose_matches
-from users.models import Role, User
 
 
 class Command(BaseCommand):
@@ -18,21 +18,12 @@ class Command(BaseCommand):
             "--admin", help="Email of the ADMIN sending invitations (default: the first admin)."
         )
 
-    def _admin(self, email: str | None) -> User:
-        admins = User.objects.filter(role=Role.ADMIN, is_active=True)
-        admin = (
-            admins.filter(email=email.strip().lower()).first()
-            if email
-            else admins.order_by("date_joined", "pk").first()
-        )
-        if admin is None:
-            raise CommandError(
-                f"No ADMIN account {email!r}." if email else "No ADMIN account to send invitations."
-            )
-        return admin
-
     def handle(self, *args, **options):
-        admin = self._admin(options["admin"]) if options["apply"] else None
+        admin = (
+            admin_for_command(options["admin"], missing="No ADMIN account to send invitations.")
+            if options["apply"]
+            else None
+        )
         proposal = propose_matches()
         if options["json"]:
             self.stdout.write(json.dumps(proposal.to_json()))

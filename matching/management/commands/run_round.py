@@ -3,10 +3,10 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import AppError
+from matching.management.admin_account import admin_for_command
 from matching.round_payloads import publish_to_json, round_to_json
 from matching.rounds.report import format_reports
 from matching.services import rounds
-from users.models import Role, User
 
 
 def _pair(text: str) -> dict:
@@ -56,17 +56,6 @@ class Command(BaseCommand):
             "--admin", help="Email of the ADMIN the rounds are from (default: the first admin)."
         )
 
-    def _admin(self, email: str | None) -> User:
-        admins = User.objects.filter(role=Role.ADMIN, is_active=True)
-        admin = (
-            admins.filter(email=email.strip().lower()).first()
-            if email
-            else admins.order_by("date_joined", "pk").first()
-        )
-        if admin is None:
-            raise CommandError(f"No ADMIN account {email!r}." if email else "No ADMIN account.")
-        return admin
-
     def _emit(self, options, payload, text: str) -> None:
         self.stdout.write(json.dumps(payload) if options["json"] else text)
 
@@ -93,7 +82,7 @@ class Command(BaseCommand):
             payload = [publish_to_json(r) for r in results]
             text = "\n".join(self._publish_text(r) for r in results) or "Nothing to resume."
             return self._emit(options, payload, text)
-        admin = self._admin(options["admin"])
+        admin = admin_for_command(options["admin"])
         if options["publish_round"]:
             if not options["mode"]:
                 raise CommandError("--publish-round needs --as invitations|matches.")

@@ -2,9 +2,10 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, WithJsonSchema
+from pydantic import Field, WithJsonSchema, create_model
 
 from core.schemas import Out, Strict
+from users.models import NOTIFICATION_KINDS
 
 # API.md's year: 1–5, or "5+", null when unknown. In the spec a oneOf of three plain types
 # (pydantic would write an anyOf): a mixed-type enum made openapi-python-client drop every
@@ -45,31 +46,20 @@ class EmptyIn(Strict):
     """No fields: any field sent is unknown_field."""
 
 
-class EmailNotificationsIn(Strict):
-    """Any of the notification kinds (users.models.NOTIFICATION_KINDS), each on (true) or
-    off (false); kinds left out keep their setting."""
-
-    matched: bool = None
-    unmatched: bool = None
-    invitation_received: bool = None
-    invitation_accepted: bool = None
-    invitation_declined: bool = None
-    invitation_expired: bool = None
-    round_published: bool = None
-    chat_digest: bool = None
-
-
-class EmailNotifications(Out):
-    """Which notification mails the user gets (docs/api.md "Notifications")."""
-
-    matched: bool
-    unmatched: bool
-    invitation_received: bool
-    invitation_accepted: bool
-    invitation_declined: bool
-    invitation_expired: bool
-    round_published: bool
-    chat_digest: bool
+# One field per users.models.NOTIFICATION_KINDS, in its order: a new kind is in both at once.
+EmailNotificationsIn = create_model(
+    "EmailNotificationsIn",
+    __base__=Strict,
+    __doc__="Any of the notification kinds (users.models.NOTIFICATION_KINDS), each on (true) "
+    "or off (false); kinds left out keep their setting.",
+    **{kind: (bool, None) for kind in NOTIFICATION_KINDS},
+)
+EmailNotifications = create_model(
+    "EmailNotifications",
+    __base__=Out,
+    __doc__='Which notification mails the user gets (docs/api.md "Notifications").',
+    **{kind: (bool, ...) for kind in NOTIFICATION_KINDS},
+)
 
 
 class ProfileIn(Strict):

@@ -6,7 +6,7 @@ Runs without Django (nothing here imports django or config), split by job:
                   pymongo): EmbeddedMongo, ``python -m embedded_mongo run -- CMD ...``;
 * server.py       the server role, run in .venv-mongo (Python 3.13): mongoeco's wire server;
 * persistence.py  the write-ahead journal (group commit), dumps in mongodump layout, replay;
-* patches/        one module per mongoeco behaviour fixed, FIX(a)..FIX(n);
+* patches/        one module per mongoeco behaviour fixed, FIX(a)..FIX(o);
 * pytest_plugin.py  a fresh in-memory server for the test session (pytest.ini: -p).
 
 Durability: with a data dir, every committed write is journaled (post-images, fsynced,

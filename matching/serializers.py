@@ -7,17 +7,18 @@ from users.serializers import iso, profile_to_json
 
 
 def serialize_mentor(mentor: User, score=None) -> dict:
-    """A mentor; with `score` (a Score row) also its score and breakdown."""
+    """A mentor; with `score` (a mapping of a Score's score, text, year and categories, as
+    selectors.ranked_matches reads them) also its score and breakdown."""
     data = {
         **profile_to_json(mentor),
         "available_slots": max(0, settings.MAX_MENTEES - len(mentor.current_mentees)),
     }
     if score is not None:
-        data["score"] = score.score
+        data["score"] = score["score"]
         data["breakdown"] = {
-            "text": score.text,
-            "year": score.year,
-            "categories": score.categories,
+            "text": score["text"],
+            "year": score["year"],
+            "categories": score["categories"],
         }
     return data
 

@@ -107,7 +107,8 @@ def main() -> None:
         whole = [whole[0] + wall, whole[1] + cpu, whole[2] + db]
     per = [value / args.sessions for value in whole]
     print(f"{'per session':14} {args.sessions:8d} {per[0]:7.2f} {per[1]:8.2f} {per[2]:7.2f}")
-    print(json.dumps({"per_session_ms": dict(zip(("wall", "app_cpu", "db_cpu"), per, strict=True))}))
+    named = dict(zip(("wall", "app_cpu", "db_cpu"), per, strict=True))
+    print(json.dumps({"per_session_ms": named}))
 
 
 if __name__ == "__main__":

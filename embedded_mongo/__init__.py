@@ -4,7 +4,8 @@ Runs without Django (nothing here imports django or config), split by job:
 
 * launcher.py     start/stop/supervise the server from the app's venv (Python 3.11, stdlib +
                   pymongo): EmbeddedMongo, ``python -m embedded_mongo run -- CMD ...``;
-* server.py       the server role, run in .venv-mongo (Python 3.13): mongoeco's wire server;
+* server.py       the server role, run in .venv-mongo (Python 3.13): mongoeco's wire server,
+                  its heap frozen out of the cyclic garbage collector's reach (gap p);
 * persistence.py  the write-ahead journal (group commit), dumps in mongodump layout, replay;
 * patches/        one module per mongoeco behaviour fixed, FIX(a)..FIX(o);
 * pytest_plugin.py  a fresh in-memory server for the test session (pytest.ini: -p).

@@ -134,9 +134,16 @@ class EmbeddedMongo:
             )
         atexit.register(self.stop)
         deadline = time.monotonic() + START_TIMEOUT
+        output = 0
         while not port_file.exists():
             if self.process.poll() is not None:
                 raise self._fail(f"exited with status {self.process.returncode} on start")
+            # A large data directory takes longer than START_TIMEOUT to load (about a minute
+            # for 30 MB of dump here): while the server prints progress lines (restore and
+            # replay do, every PROGRESS_EVERY seconds), it is loading, not stuck.
+            grown = (self._workdir / "server.log").stat().st_size
+            if grown != output:
+                output, deadline = grown, time.monotonic() + START_TIMEOUT
             if time.monotonic() > deadline:
                 raise self._fail(f"did not listen within {START_TIMEOUT:.0f} s")
             time.sleep(0.05)

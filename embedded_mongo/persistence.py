@@ -20,6 +20,9 @@ from embedded_mongo.patches import MONGOECO_VERSION
 
 SKIPPED_DATABASES = frozenset({"admin", "config", "local"})
 INSERT_BATCH = 1000
+# restore() and replay() print a progress line at least this often (seconds): the launcher
+# waits for a server that is still loading as long as such lines keep coming.
+PROGRESS_EVERY = 5.0
 DUMP_YIELD_EVERY = 500
 MANIFEST = "manifest.json"
 
@@ -265,6 +268,7 @@ async def replay(client: Any, data_dir: Path) -> int:
     engine = client._engine
     compacted = _compact_records(records)
     batch: list[dict] = []
+    progress = _Progress(f"replaying {journal_dir(data_dir)}")
 
     async def apply_documents() -> None:
         # Consecutive document records of one collection, at most one per _id (compacted):
@@ -275,6 +279,7 @@ async def replay(client: Any, data_dir: Path) -> int:
         collection = client[batch[0]["d"]][batch[0]["c"]]
         ids = [r["id"] if r["o"] == "del" else r["doc"]["_id"] for r in batch]
         documents = [r["doc"] for r in batch if r["o"] == "put"]
+        progress.add(len(batch))
         batch.clear()
         await collection.delete_many({"_id": {"$in": ids}})
         if documents:
@@ -416,11 +421,41 @@ async def dump(client: Any, data_dir: Path, journal: Journal | None = None) -> N
         journal.discard_through(sealed)
 
 
+class _Progress:
+    """A line on stderr at most every PROGRESS_EVERY seconds while a load goes on: the
+    launcher's sign that a slow start is still making progress (embedded_mongo/launcher.py)."""
+
+    def __init__(self, what: str) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self.what = what
+        self.done = 0
+        self._last = self._clock()
+
+    def add(self, count: int) -> None:
+        self.done += count
+        if self._clock() - self._last >= PROGRESS_EVERY:
+            self._last = self._clock()
+            print(f"embedded_mongo: {self.what}: {self.done:,} documents", file=sys.stderr)
+            sys.stderr.flush()
+        if os.environ.get("EMBEDDED_MONGO_FAULT") == "slow-restore":
+            # Test fault point: each batch loads for 5 s, longer than the START_TIMEOUT the
+            # launcher's test sets, and reports its progress every second meanwhile.
+            import time
+
+            for _ in range(5):
+                time.sleep(1.0)
+                print(f"embedded_mongo: {self.what}: {self.done:,} documents", file=sys.stderr)
+                sys.stderr.flush()
+
+
 async def restore(client: Any, data_dir: Path) -> None:
     """Load a dump written by dump() (or mongodump): collections, indexes, then documents."""
     from bson import decode_all, json_util
     from mongoeco.wire.bson_bridge import decode_wire_value
 
+    progress = _Progress(f"restoring {data_dir}")
     _recover_data_dir(data_dir)
     if not data_dir.is_dir():
         return
@@ -449,4 +484,6 @@ async def restore(client: Any, data_dir: Path) -> None:
                 for raw in (decode_all(bson_path.read_bytes()) if bson_path.exists() else [])
             ]
             for start in range(0, len(documents), INSERT_BATCH):
-                await collection.insert_many(documents[start : start + INSERT_BATCH])
+                batch = documents[start : start + INSERT_BATCH]
+                await collection.insert_many(batch)
+                progress.add(len(batch))

@@ -4,7 +4,7 @@ Not a `make bench` section (it writes no results): a flood of FLOOD (30) clients
 with unknown emails (one Argon2id hash each; lockouts off) against gunicorn (2 gthread
 workers × 40 threads) for 20 s, while one client sends GET /health/live/ (no database)
 every 20 ms. Prints the probe's latency and the logins' statuses. Run it twice to compare,
-e.g. PASSWORD_CHECKS_PER_PROCESS=2 (default) and =1000 (no bound), inside a database:
+e.g. PASSWORD_CHECKS_PER_PROCESS=4 (default) and =1000 (no bound), inside a database:
 
     .venv/bin/python -m embedded_mongo run --data-dir /tmp/flood-db -- \\
         .venv/bin/python -m bench.login_flood

@@ -305,12 +305,13 @@ PASSWORD_HASHERS = [
 ]
 # At most this many password hashes or checks run at once in one process
 # (users/password_gate.py); a request that finds them all taken waits up to
-# PASSWORD_CHECK_WAIT_MS, then gets 503 server_busy. A fixed 2, not the core count: a host
-# runs at most workers × 2 hashes (19 MiB each) whatever its size, and a slot is held for
-# the Python around the hash too, which waits for the GIL in a busy worker (1 slot and
-# 500 ms refused logins at the bench's 20 clients; 2 slots and 1 s still refused 5 of about
-# 320 logins once the bench reached 115 requests/s, hence 2 s).
-PASSWORD_CHECKS_PER_PROCESS = env_int("PASSWORD_CHECKS_PER_PROCESS", 2, minimum=1)
+# PASSWORD_CHECK_WAIT_MS, then gets 503 server_busy. A fixed 4, not the core count: a host
+# runs at most workers × 4 hashes (19 MiB each) whatever its size. Measured on the 2-core
+# machine (docs/operations.md "Passwords"): 1 slot refused logins at the load bench's 20
+# clients; 2 slots kept a no-database probe's p99 at 19 ms under a 30-client login flood
+# but queued the bench's logins (about 100 requests/s, p99 640-700 ms); 4 slots: 109-113
+# requests/s, p99 570-600 ms, and the probe's p99 under the flood 40 ms; 8 were worse again.
+PASSWORD_CHECKS_PER_PROCESS = env_int("PASSWORD_CHECKS_PER_PROCESS", 4, minimum=1)
 PASSWORD_CHECK_WAIT_MS = env_int("PASSWORD_CHECK_WAIT_MS", 2000)
 
 # --- Email, outbox and account mails (docs/operations.md "Email"; notifications/) ---

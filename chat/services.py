@@ -114,7 +114,13 @@ def conversations(*, user: User) -> list[dict]:
     others = counterparts(user)
     if not others:
         return []
-    people = {u.email: u for u in User.objects.filter(email__in=others)}
+    # A plain find (half the ORM queryset's cost on the embedded server), as auth does.
+    people = {
+        document["email"]: from_document(User, document)
+        for document in connection.get_collection(User._meta.db_table).find(
+            {"email": {"$in": others}}, {"sessions": 0}
+        )
+    }
     collection = connection.get_collection(Message._meta.db_table)
     me = user.email
     # $ifNull: a missing read_at counts as unread, as the ORM's read_at=None does.

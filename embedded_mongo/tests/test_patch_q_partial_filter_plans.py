@@ -1,0 +1,92 @@
+"""FIX(q): a partial index's filter is compiled once and the memo never mixes filters up.
+
+In the embedded server's own Python (mongoeco lives there): filters that differ only in
+what a careless key would merge (1 against 1.0, key order, the $type asked) each get the
+plan the original compiles for them, a repeated filter gets the memoised plan, and a filter
+that fails to compile fails every time. Over the wire: the partial unique indexes Django
+makes (`{$type: ...}` filters) still admit and refuse what they did.
+"""
+
+import os
+import subprocess
+import uuid
+
+import pytest
+from pymongo import MongoClient
+from pymongo.errors import DuplicateKeyError
+
+from embedded_mongo import REPO, EmbeddedMongo, mongoeco_python
+
+PROBE = r"""
+from mongoeco.engines import virtual_indexes
+from embedded_mongo.patches import q_partial_filter_plans
+
+original = virtual_indexes.compile_filter
+q_partial_filter_plans.apply()
+memo = virtual_indexes.compile_filter
+assert memo.original is original
+
+filters = [
+    {"a": {"$type": "string"}},
+    {"a": {"$type": "objectId"}},
+    {"a": 1},
+    {"a": 1.0},
+    {"a": {"$gt": 1}, "b": {"$type": "string"}},
+    {"b": {"$type": "string"}, "a": {"$gt": 1}},
+    {"a": {"$in": [1, "1"]}},
+    {"$and": [{"a": {"$exists": True}}, {"b": None}]},
+]
+first = [memo(f) for f in filters]
+for f, plan in zip(filters, first):
+    assert plan == original(f), f
+    assert memo(f) is plan, f  # memoised
+assert len({repr(p) for p in first}) == len(filters), "two filters share a plan"
+for _ in range(2):
+    try:
+        memo({"a": {"$nosuchoperator": 1}})
+    except Exception:
+        pass
+    else:
+        raise AssertionError("an invalid filter compiled")
+assert len(memo.plans) == len(filters)
+print("ok")
+"""
+
+
+def test_each_filter_gets_its_own_plan_once():
+    result = subprocess.run(
+        [mongoeco_python(), "-c", PROBE],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ok"]
+
+
+def test_partial_unique_indexes_admit_and_refuse_as_before():
+    started = None
+    if os.environ.get("MONGODB_EMBEDDED") == "1":
+        uri = os.environ["MONGODB_URI"]
+    else:
+        started = EmbeddedMongo()
+        uri = started.start()
+    name = f"test_partial_{uuid.uuid4().hex[:12]}"
+    try:
+        with MongoClient(uri) as client:
+            tokens = client[name].tokens
+            tokens.create_index(
+                "jti", unique=True, partialFilterExpression={"jti": {"$type": "string"}}
+            )
+            tokens.insert_many([{"n": 1}, {"n": 2}, {"jti": 7}, {"jti": 7}])  # outside it
+            tokens.insert_one({"jti": "a"})
+            with pytest.raises(DuplicateKeyError):
+                tokens.insert_one({"jti": "a"})
+            tokens.insert_one({"jti": "b"})
+            assert tokens.count_documents({}) == 6
+            client.drop_database(name)
+    finally:
+        if started is not None:
+            started.stop()

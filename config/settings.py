@@ -309,8 +309,8 @@ PASSWORD_HASHERS = [
 # runs at most workers × 4 hashes (19 MiB each) whatever its size. Measured on the 2-core
 # machine (docs/operations.md "Passwords"): 1 slot refused logins at the load bench's 20
 # clients; 2 slots kept a no-database probe's p99 at 19 ms under a 30-client login flood
-# but queued the bench's logins (about 100 requests/s, p99 640-700 ms); 4 slots: 109-113
-# requests/s, p99 570-600 ms, and the probe's p99 under the flood 40 ms; 8 were worse again.
+# but queued the bench's logins (about 100 requests/s, p99 640-700 ms); 4 slots: 109-116
+# requests/s, p99 573-609 ms, and the probe's p99 under the flood 40 ms; 8 were worse again.
 PASSWORD_CHECKS_PER_PROCESS = env_int("PASSWORD_CHECKS_PER_PROCESS", 4, minimum=1)
 PASSWORD_CHECK_WAIT_MS = env_int("PASSWORD_CHECK_WAIT_MS", 2000)
 

@@ -12,6 +12,7 @@ import os
 import shutil
 import struct
 import sys
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -426,28 +427,24 @@ class _Progress:
     launcher's sign that a slow start is still making progress (embedded_mongo/launcher.py)."""
 
     def __init__(self, what: str) -> None:
-        import time
-
-        self._clock = time.monotonic
         self.what = what
         self.done = 0
-        self._last = self._clock()
+        self._last = time.monotonic()
 
     def add(self, count: int) -> None:
         self.done += count
-        if self._clock() - self._last >= PROGRESS_EVERY:
-            self._last = self._clock()
-            print(f"embedded_mongo: {self.what}: {self.done:,} documents", file=sys.stderr)
-            sys.stderr.flush()
+        if time.monotonic() - self._last >= PROGRESS_EVERY:
+            self._last = time.monotonic()
+            self._report()
         if os.environ.get("EMBEDDED_MONGO_FAULT") == "slow-restore":
             # Test fault point: each batch loads for 5 s, longer than the START_TIMEOUT the
             # launcher's test sets, and reports its progress every second meanwhile.
-            import time
-
             for _ in range(5):
                 time.sleep(1.0)
-                print(f"embedded_mongo: {self.what}: {self.done:,} documents", file=sys.stderr)
-                sys.stderr.flush()
+                self._report()
+
+    def _report(self) -> None:
+        print(f"embedded_mongo: {self.what}: {self.done:,} documents", file=sys.stderr, flush=True)
 
 
 async def restore(client: Any, data_dir: Path) -> None:

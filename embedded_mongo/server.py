@@ -29,7 +29,7 @@ generations and moves every surviving object to the permanent generation
 was allocated since the last freeze. Reference counting still frees every object whose last
 reference goes (a deleted document, a finished command), frozen or not; what a freeze can
 keep is only a reference cycle made of objects alive at that moment that die later (a
-command in flight then), a bounded leak measured in docs/operations.md.
+command in flight then): a leak, not measured yet (docs/operations.md, gap p).
 """
 
 from __future__ import annotations
@@ -159,28 +159,26 @@ async def serve(args: argparse.Namespace) -> int:
                 await asyncio.sleep(1.0)
             stopping.set()
 
-        async def dump_periodically() -> None:
-            # Wait on `stopping` rather than being cancelled: a dump in progress finishes.
+        async def every(seconds: float, action) -> None:
+            # Wait on `stopping` rather than being cancelled: an action in progress finishes.
             while not stopping.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stopping.wait(), args.dump_interval)
+                    await asyncio.wait_for(stopping.wait(), seconds)
                     return
-                await dump(client, data_dir, journal)
+                await action()
 
-        async def freeze_periodically() -> None:
-            while not stopping.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stopping.wait(), GC_FREEZE_INTERVAL)
-                    return
-                freeze_heap()
+        async def freeze() -> None:
+            freeze_heap()
 
-        freezer = asyncio.create_task(freeze_periodically())
+        freezer = asyncio.create_task(every(GC_FREEZE_INTERVAL, freeze))
         watcher = None
         if args.parent_pid is not None:
             watcher = asyncio.create_task(watch_parent())
         dumper = None
         if data_dir is not None and args.dump_interval > 0:
-            dumper = asyncio.create_task(dump_periodically())
+            dumper = asyncio.create_task(
+                every(args.dump_interval, lambda: dump(client, data_dir, journal))
+            )
         await stopping.wait()
         if watcher is not None:
             watcher.cancel()

@@ -46,6 +46,7 @@ def apply_patches() -> None:
         n_or_lookup,
         o_wire_encode,
         q_partial_filter_plans,
+        r_projection_copies,
     )
 
     check_mongoeco_version()
@@ -66,7 +67,7 @@ def apply_patches() -> None:
     l_prefix_shadow_indexes.apply(memory)
     j_journal_hooks.apply(memory)
     # EMBEDDED_MONGO_NO_SPEED_PATCHES=1 (benchmark comparison only, bench/db_raw_probe.py)
-    # leaves out the pure speed-ups (g)-(i), (m), (o) and (q), which change no result.
+    # leaves out the pure speed-ups (g)-(i), (m), (o), (q) and (r), which change no result.
     if os.environ.get("EMBEDDED_MONGO_NO_SPEED_PATCHES") != "1":
         g_flat_document_paths.apply(memory)
         h_codec_scalars.apply()
@@ -77,4 +78,5 @@ def apply_patches() -> None:
             m_native_sort.apply()
         o_wire_encode.apply()
         q_partial_filter_plans.apply()
+        r_projection_copies.apply()
     memory.MemoryEngine._embedded_mongo_patched = True

@@ -52,6 +52,7 @@ from matching.services import matches
 from matching.services.repair import repair_if_stale
 from users.models import Role
 from users.schemas import EmptyIn, ProfileIn, UserEnvelope
+from users.selectors import get_user_by_email
 from users.serializers import user_to_json
 from users.services import update_profile
 
@@ -104,7 +105,7 @@ def get_my_mentor(request):
         user.refresh_from_db()
     if not user.isMatched or not user.matchedMentorEmail:
         raise NotMatchedError()
-    mentor = selectors.get_user_by_email(user.matchedMentorEmail)
+    mentor = get_user_by_email(user.matchedMentorEmail)
     if mentor is None:
         raise UserNotFoundError("Your mentor's account no longer exists.")
     return {"mentor": serialize_mentor(mentor)}

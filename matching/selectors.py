@@ -3,10 +3,9 @@
 from django.conf import settings
 from django.db import connection
 
-from core.documents import from_document
 from matching import scoring
 from matching.models import Score
-from users.models import Role, User, normalize_email
+from users.models import Role, User
 
 # Who may take part in matching at all: active, not pending deletion, seeking.
 OPEN_MENTORS = {
@@ -99,13 +98,6 @@ def ranked_matches(*, mentee: User) -> list[tuple[MentorCard, dict]]:
             eligible.append((mentor, scores[email]))
     eligible.sort(key=lambda pair: (-pair[1]["score"], pair[0].date_joined, str(pair[0].pk)))
     return eligible
-
-
-def get_user_by_email(email: str) -> User | None:
-    """One find_one (cheaper than the ORM's aggregation on the embedded server)."""
-    users = connection.get_collection(User._meta.db_table)
-    document = users.find_one({"email": normalize_email(email)}, {"sessions": 0})
-    return None if document is None else from_document(User, document)
 
 
 def mentees_of(*, mentor: User) -> list[User]:

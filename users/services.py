@@ -25,8 +25,8 @@ from users.models import (
     User,
     clean_email,
     max_length,
-    normalize_email,
 )
+from users.selectors import get_user_by_email
 from users.signals import user_purged
 
 SELF_SERVICE_ROLES = (Role.MENTEE, Role.MENTOR)
@@ -83,7 +83,7 @@ def login_user(*, email: str, password: str) -> tuple[User, dict[str, str]]:
     A correct password whose hash is not the first hasher's (PBKDF2 from before Argon2id,
     or other Argon2 parameters) is rehashed and saved by check_password, in the slot.
     """
-    user = User.objects.filter(email=normalize_email(email), is_active=True).first()
+    user = get_user_by_email(email, active_only=True)
     with password_gate.slot():
         if user is None:
             # Hashing with the first hasher (Argon2id) costs what checking one of its hashes

@@ -29,11 +29,11 @@ from matching.errors import (
     UserNotFoundError,
 )
 from matching.models import IntentOp
-from matching.selectors import get_user_by_email
 from matching.services.intents import in_transaction, intent_held, session, transactions_supported
 from matching.services.repair import repair_if_stale
 from matching.signals import pair_unmatched
 from users.models import Role, User
+from users.selectors import get_user_by_email
 
 UNMATCH_CONFIRMATION = "I would like to unmatch"
 # The seat claim's guard that the mentor takes mentees (the same rule as selectors.OPEN_MENTORS).

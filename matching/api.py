@@ -4,7 +4,7 @@ from django.conf import settings
 from ninja import Router
 
 from core import ratelimit
-from core.api import JsonBody, raises
+from core.api import JsonBody, raises, validated_json
 from core.auth import BearerAuth
 from core.errors import (
     InvalidFieldError,
@@ -62,10 +62,11 @@ MENTOR = BearerAuth(roles={Role.MENTOR})
 MENTEE_OR_MENTOR = BearerAuth(roles={Role.MENTEE, Role.MENTOR})
 
 
-def _match_list(mentee) -> dict:
+def _match_list(mentee):
     ranked = selectors.ranked_matches(mentee=mentee)
     payload = [serialize_mentor(mentor, score) for mentor, score in ranked]
-    return {"matches": payload, "total": len(payload)}
+    # Hundreds of mentors on every visit to the match page: rendered by validated_json.
+    return validated_json(MatchList, {"matches": payload, "total": len(payload)})
 
 
 @router.get("/matches/", auth=MENTEE, response=MatchList, url_name="matches")

@@ -37,7 +37,7 @@ def _mentor(index: int, **fields) -> dict:
         "major": ["Computer Science", "数学"],
         "minor": [],
         "year": [1, "5+", None][index % 3],
-        "hobbies": "chess \u2014 and \"quotes\"",
+        "hobbies": 'chess \u2014 and "quotes"',
         "clubs": "",
         "goals": "line\nbreak",
         "specialCategories": ["firstgen"] if index % 2 else [],

@@ -8,7 +8,6 @@ makes whole documents unequal to themselves.
 
 import datetime
 import os
-import subprocess
 import uuid
 
 import pytest
@@ -17,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pymongo import ASCENDING, DESCENDING, MongoClient
 
-from embedded_mongo import REPO, EmbeddedMongo, mongoeco_python
+from embedded_mongo import EmbeddedMongo
+from embedded_mongo.tests.server_python import run_probe
 
 OFF = {"EMBEDDED_MONGO_NO_NATIVE_SORT": "1"}
 
@@ -54,16 +54,7 @@ def test_the_reference_server_really_runs_without_the_patch():
     )
 
     def modules(env_extra):
-        env = {**os.environ, "PYTHONPATH": str(REPO), **env_extra}
-        return subprocess.run(
-            [mongoeco_python(), "-c", probe],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        ).stdout.strip()
+        return run_probe(probe, env=env_extra, timeout=60).strip()
 
     assert modules({}) == "['embedded_mongo.patches.m_native_sort']"
     assert modules(OFF) == "['mongoeco.core.sorting']"

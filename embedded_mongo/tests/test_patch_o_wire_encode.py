@@ -9,13 +9,13 @@ bytes, losing its subtype), so the comparison can fail.
 
 import datetime
 import os
-import subprocess
 import uuid
 
 from bson import Binary, Decimal128, ObjectId, Regex
 from pymongo import MongoClient
 
-from embedded_mongo import REPO, EmbeddedMongo, mongoeco_python
+from embedded_mongo import EmbeddedMongo
+from embedded_mongo.tests.server_python import run_probe
 
 PROBE = r"""
 import datetime, decimal, random, sys, uuid
@@ -82,15 +82,7 @@ print(checked, differ)
 
 
 def _probe(mode: str) -> tuple[int, int]:
-    result = subprocess.run(
-        [mongoeco_python(), "-c", PROBE, mode],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    checked, differ = result.stdout.split()
+    checked, differ = run_probe(PROBE, mode).split()
     return int(checked), int(differ)
 
 

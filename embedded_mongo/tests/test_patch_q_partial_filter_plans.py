@@ -7,13 +7,10 @@ that fails to compile fails every time. Over the wire: the partial unique indexe
 makes (`{$type: ...}` filters) still admit and refuse what they did.
 """
 
-import os
-import subprocess
-
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from embedded_mongo import REPO, mongoeco_python
+from embedded_mongo.tests.server_python import run_probe
 
 PROBE = r"""
 from mongoeco.engines import virtual_indexes
@@ -52,16 +49,7 @@ print("ok")
 
 
 def test_each_filter_gets_its_own_plan_once():
-    result = subprocess.run(
-        [mongoeco_python(), "-c", PROBE],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["ok"]
+    assert run_probe(PROBE).split() == ["ok"]
 
 
 def test_partial_unique_indexes_admit_and_refuse_as_before(mongo_db):

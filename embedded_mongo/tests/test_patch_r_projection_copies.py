@@ -10,9 +10,7 @@ document must not show through a reply). A deliberately wrong copy (lists passed
 as they are) must fail that check, so the comparison can fail.
 """
 
-import subprocess
-
-from embedded_mongo import REPO, mongoeco_python
+from embedded_mongo.tests.server_python import run_probe
 
 PROBE = r"""
 import datetime, random, sys
@@ -127,15 +125,7 @@ print(checked, differ, shared)
 
 
 def _probe(mode: str) -> tuple[int, int, int]:
-    result = subprocess.run(
-        [mongoeco_python(), "-c", PROBE, mode],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    checked, differ, shared = result.stdout.split()
+    checked, differ, shared = run_probe(PROBE, mode).split()
     return int(checked), int(differ), int(shared)
 
 

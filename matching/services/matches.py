@@ -156,7 +156,13 @@ def select_mentor(
     # The mentee was read by this request's authentication; read again only if a repair
     # changed it. Either way the claim below is conditional on the stored state, so a
     # stale copy can only pick the error message, never a wrong match.
-    if repair_if_stale(mentee_emails=[mentee.email]):
+    # Only a matched mentee is looked up for a stale intent here: it may be a select that
+    # crashed after claiming the mentee, or an unmatch that crashed before clearing them.
+    # A stale intent of an unmatched mentee can only roll back to unmatched or finish an
+    # unmatch already recorded on the mentee (repair.py rules 1-2); acquire() below meets
+    # it (its insert collides) and repairs it before the claims, which saves every select
+    # of an unmatched mentee a query.
+    if mentee.isMatched and repair_if_stale(mentee_emails=[mentee.email]):
         mentee.refresh_from_db(fields=["isMatched", "matchedMentorEmail", "blacklisted_mentors"])
     if mentee.isMatched:
         raise AlreadyMatchedError()

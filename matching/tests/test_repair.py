@@ -208,6 +208,55 @@ def test_select_repairs_the_callers_stale_intent_first(api, monkeypatch):
     assert _inconsistent_pairs() == []
 
 
+def _age_intents():
+    MatchIntent.objects.update(created_at=timezone.now() - timedelta(hours=1))
+
+
+def test_select_of_an_unmatched_mentee_repairs_a_stale_intent_it_collides_with(api, monkeypatch):
+    """A select that crashed before claiming the mentee left only its intent: select skips
+    the up-front lookup for an unmatched mentee, and acquire() repairs the leftover."""
+    first, second, mentee = MentorFactory(), MentorFactory(), MenteeFactory()
+    with monkeypatch.context() as patch:
+        patch.setattr(matches, "_claim_mentee", _crash)
+        with pytest.raises(Crash):
+            services.select_mentor(mentee=mentee, mentor_email=first.email)
+    _age_intents()
+
+    response = api(mentee).post("/matching/select/", {"mentor_email": second.email})
+
+    assert response.status_code == HTTPStatus.OK
+    assert User.objects.get(pk=mentee.pk).matchedMentorEmail == second.email
+    assert User.objects.get(pk=second.pk).current_mentees == [mentee.email]
+    assert User.objects.get(pk=first.pk).current_mentees == []
+    assert _inconsistent_pairs() == []
+
+
+def test_select_after_an_unmatch_that_crashed_half_way_finishes_that_unmatch_first(
+    api, monkeypatch
+):
+    """The unmatch cleared the mentee, then died before leaving the roster: the mentee's
+    next select rolls it forward (seat freed, chat deleted, blacklist kept) and goes on."""
+    mentee, mentor = _matched_pair()
+    other = MentorFactory()
+    Message.objects.create(sender=mentee.email, recipient=mentor.email, body="hi")
+    with monkeypatch.context() as patch:
+        patch.setattr(matches, "_release_seat", _crash)
+        with pytest.raises(Crash):
+            services.mentee_unmatch(mentee=mentee, mentor_email=mentor.email, confirmation=PHRASE)
+    _age_intents()
+    assert User.objects.get(pk=mentor.pk).current_mentees == [mentee.email]
+
+    back = api(mentee).post("/matching/select/", {"mentor_email": mentor.email})
+    response = api(mentee).post("/matching/select/", {"mentor_email": other.email})
+
+    assert (back.status_code, back.json()["code"]) == (HTTPStatus.FORBIDDEN, "blacklisted")
+    assert response.status_code == HTTPStatus.OK
+    assert User.objects.get(pk=mentor.pk).current_mentees == []
+    assert User.objects.get(pk=other.pk).current_mentees == [mentee.email]
+    assert Message.objects.count() == 0
+    assert _inconsistent_pairs() == []
+
+
 def test_my_mentor_repairs_the_callers_stale_intent_first(api, monkeypatch):
     mentor, mentee = MentorFactory(), MenteeFactory()
     _stale_half_done_select(monkeypatch, mentor, mentee)

@@ -189,12 +189,17 @@ def test_a_change_waiting_on_a_live_intent_gives_up_with_match_in_progress(monke
     assert not User.objects.get(pk=mentee.pk).isMatched
 
 
+def _age_intents():
+    """Every intent written so far becomes stale (older than the lease)."""
+    MatchIntent.objects.update(created_at=timezone.now() - timedelta(hours=1))
+
+
 def _stale_half_done_select(monkeypatch, mentor, mentee):
     with monkeypatch.context() as patch:
         patch.setattr(matches, "_claim_seat", _crash)
         with pytest.raises(Crash):
             services.select_mentor(mentee=mentee, mentor_email=mentor.email)
-    MatchIntent.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    _age_intents()
 
 
 def test_select_repairs_the_callers_stale_intent_first(api, monkeypatch):
@@ -206,10 +211,6 @@ def test_select_repairs_the_callers_stale_intent_first(api, monkeypatch):
     assert response.status_code == HTTPStatus.OK
     assert User.objects.get(pk=mentee.pk).matchedMentorEmail == other.email
     assert _inconsistent_pairs() == []
-
-
-def _age_intents():
-    MatchIntent.objects.update(created_at=timezone.now() - timedelta(hours=1))
 
 
 def test_select_of_an_unmatched_mentee_repairs_a_stale_intent_it_collides_with(api, monkeypatch):

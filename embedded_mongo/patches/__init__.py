@@ -47,6 +47,7 @@ def apply_patches() -> None:
         o_wire_encode,
         q_partial_filter_plans,
         r_projection_copies,
+        s_unchanged_index_keys,
     )
 
     check_mongoeco_version()
@@ -67,7 +68,7 @@ def apply_patches() -> None:
     l_prefix_shadow_indexes.apply(memory)
     j_journal_hooks.apply(memory)
     # EMBEDDED_MONGO_NO_SPEED_PATCHES=1 (benchmark comparison only, bench/db_raw_probe.py)
-    # leaves out the pure speed-ups (g)-(i), (m), (o), (q) and (r), which change no result.
+    # leaves out the pure speed-ups (g)-(i), (m), (o), (q), (r) and (s), which change no result.
     if os.environ.get("EMBEDDED_MONGO_NO_SPEED_PATCHES") != "1":
         g_flat_document_paths.apply(memory)
         h_codec_scalars.apply()
@@ -79,4 +80,7 @@ def apply_patches() -> None:
         o_wire_encode.apply()
         q_partial_filter_plans.apply()
         r_projection_copies.apply()
+        # Outermost wrapper of _update_indexes_locked (after FIX(a)/(b)): it looks at its
+        # caller's frame.
+        s_unchanged_index_keys.apply(memory)
     memory.MemoryEngine._embedded_mongo_patched = True

@@ -1,0 +1,92 @@
+"""FIX(s): an update re-indexes only the indexes whose key fields it changed.
+
+mongoeco behaviour: MemoryEngine.update_with_operation takes the old document out of every
+index of the collection and puts the new one back (two _update_indexes_locked calls, each
+recording an undo entry per key), even when the update left every indexed field as it was.
+A `$set` of one field of a user re-indexes `_id`, `email` and (`role`, `date_joined`): in a
+py-spy profile of that update, index upkeep was 27 % of the engine's time.
+Why the app cannot avoid it: every write of the request path is such an update (sessions
+at login, both claims of a select, the chat's rate-limit counter, mark-as-read), and none
+of them changes an indexed field.
+
+The two calls are made from update_with_operation one after the other, with nothing
+between them that reads an index (the storage write, and a storage-key move when `_id`
+changes). The old document's call is held back; when the new document's call follows from
+the same activation for the same storage key, only the indexes whose key could differ get
+both calls, through the same original code (so their undo entries are recorded as before).
+An index is left alone only when it is not a TTL index, every field of it is a top-level
+name whose value is absent from both documents, the same object in both, or of the same
+non-container type and equal, and the document's membership of the index (sparse or
+partial) is the same: then the index holds exactly the entries the two calls would leave.
+A held-back call that is not followed by its pair was cut off by an exception, after which
+the update's rollback restores the old document: it is dropped, which leaves the index as
+the old document needs it. Every other caller of _update_indexes_locked is untouched.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+_MISSING = object()
+_CONTAINERS = (list, dict, tuple, set)
+
+
+def apply(memory: Any) -> None:
+    """Fix (s): index upkeep of an update only for the indexes whose key fields changed."""
+    engine_cls = memory.MemoryEngine
+    original = engine_cls._update_indexes_locked
+    update_code = engine_cls.update_with_operation.__code__
+    in_virtual_index = memory.document_in_virtual_index
+
+    def unchanged(index, old: dict, new: dict) -> bool:
+        if index.expire_after_seconds is not None:
+            return False
+        for field in index["fields"]:
+            if not field or "." in field:
+                return False
+            before, after = old.get(field, _MISSING), new.get(field, _MISSING)
+            if before is after:
+                continue
+            if (
+                before is _MISSING
+                or after is _MISSING
+                or type(before) is not type(after)
+                or isinstance(before, _CONTAINERS)
+                or before != after
+            ):
+                return False
+        return in_virtual_index(old, index) == in_virtual_index(new, index)
+
+    def _update_indexes_locked(self, db_name, coll_name, storage_key, document, **kwargs):
+        caller = sys._getframe(1)
+        held = self.__dict__.pop("_fix_s_held", None)
+        if caller.f_code is not update_code or type(document) is not dict:
+            return original(self, db_name, coll_name, storage_key, document, **kwargs)
+        if kwargs.get("action", "insert") == "delete":
+            self._fix_s_held = (caller, db_name, coll_name, storage_key, document, kwargs)
+            return None
+        if held is None or held[0] is not caller:
+            # An upsert's new document (no old one), or a held call cut off: see above.
+            return original(self, db_name, coll_name, storage_key, document, **kwargs)
+        _, old_db, old_coll, old_key, old_document, old_kwargs = held
+        same_place = (old_db, old_coll, old_key) == (db_name, coll_name, storage_key) and all(
+            old_kwargs.get(view) is kwargs.get(view) for view in ("indexes_view", "index_data_view")
+        )
+        if not same_place or type(old_document) is not dict:
+            original(self, old_db, old_coll, old_key, old_document, **old_kwargs)
+            return original(self, db_name, coll_name, storage_key, document, **kwargs)
+        view = kwargs.get("indexes_view")
+        indexes = (self._indexes if view is None else view).get(db_name, {}).get(coll_name, [])
+        changed = [index for index in indexes if not unchanged(index, old_document, document)]
+        if not changed:
+            return None
+        if len(changed) < len(indexes):
+            only = {db_name: {coll_name: changed}}
+            old_kwargs = {**old_kwargs, "indexes_view": only}
+            kwargs = {**kwargs, "indexes_view": only}
+        original(self, db_name, coll_name, storage_key, old_document, **old_kwargs)
+        return original(self, db_name, coll_name, storage_key, document, **kwargs)
+
+    _update_indexes_locked.original = original
+    engine_cls._update_indexes_locked = _update_indexes_locked

@@ -14,8 +14,8 @@ between them that reads an index (the storage write, and a storage-key move when
 changes). The old document's call is held back; when the new document's call follows from
 the same activation for the same storage key, only the indexes whose key could differ get
 both calls, through the same original code (so their undo entries are recorded as before).
-An index is left alone only when it is not a TTL index, every field of it is a top-level
-name whose value is absent from both documents, the same object in both, or of the same
+An index is left alone only when it is a plain ascending/descending index (not TTL, hashed,
+text, geo or wildcard), every field of it is a top-level name whose value is absent from both documents, the same object in both, or of the same
 non-container type and equal, and the document's membership of the index (sparse or
 partial) is the same: then the index holds exactly the entries the two calls would leave.
 A held-back call that is not followed by its pair was cut off by an exception, after which
@@ -42,8 +42,12 @@ def apply(memory: Any) -> None:
     def unchanged(index, old: dict, new: dict) -> bool:
         if index.expire_after_seconds is not None:
             return False
+        # Plain ascending/descending keys only: a hashed, text or geo key, or a wildcard
+        # ("$**") that covers fields it does not name, takes the original upkeep.
+        if not all(type(direction) is int and direction in (1, -1) for _, direction in index.key):
+            return False
         for field in index["fields"]:
-            if not field or "." in field:
+            if not field or "." in field or field.startswith("$"):
                 return False
             before, after = old.get(field, _MISSING), new.get(field, _MISSING)
             if before is after:

@@ -5,8 +5,8 @@ In the embedded server's own Python (mongoeco lives there), with every patch app
 server applies them, once with FIX(s) and once without: one seeded workload of inserts,
 updates ($set, $unset, $inc, $push, $rename, no-op), replacements, upserts,
 find_one_and_update, and updates refused by a unique index (their rollback) runs against a
-collection with single, compound, multikey, sparse, partial, unique and TTL indexes. Values
-mix the ones Python confuses (0, 0.0, False, None, "0", [0]). Both runs must give the same
+collection with single, compound, multikey, sparse, partial, unique, TTL, hashed and wildcard
+indexes. Values mix the ones Python confuses (0, 0.0, False, None, "0", [0]). Both runs must give the same
 outcome for every operation, the same documents, and index maps equal entry by entry (keys,
 members, their ordinals, the next ordinal, TTL expiries). A patch that skips a changed index
 must fail that comparison, so the comparison can fail.
@@ -65,6 +65,8 @@ coll.create_index("s", sparse=True)
 coll.create_index("q", partial_filter_expression={"p": {"$gt": 0}})
 coll.create_index("u", unique=True, sparse=True)
 coll.create_index("t", expire_after_seconds=10**9)
+coll.create_index([("y", "hashed")])
+coll.create_index([("$**", 1)])  # a wildcard: every field, none named
 
 def value():
     return rng.choice(POOL)

@@ -2,25 +2,26 @@
 
 mongoeco behaviour: MemoryEngine.update_with_operation takes the old document out of every
 index of the collection and puts the new one back (two _update_indexes_locked calls, each
-recording an undo entry per key), even when the update left every indexed field as it was.
-A `$set` of one field of a user re-indexes `_id`, `email` and (`role`, `date_joined`): in a
+recording an undo entry per key), even when the update left every indexed field as it was. A
+`$set` of one field of a user re-indexes `_id`, `email` and (`role`, `date_joined`): in a
 py-spy profile of that update, index upkeep was 27 % of the engine's time.
-Why the app cannot avoid it: every write of the request path is such an update (sessions
-at login, both claims of a select, the chat's rate-limit counter, mark-as-read), and none
-of them changes an indexed field.
+Why the app cannot avoid it: every write of the request path is such an update (sessions at
+login, both claims of a select, the chat's rate-limit counter, mark-as-read), and none of
+them changes an indexed field.
 
-The two calls are made from update_with_operation one after the other, with nothing
-between them that reads an index (the storage write, and a storage-key move when `_id`
-changes). The old document's call is held back; when the new document's call follows from
-the same activation for the same storage key, only the indexes whose key could differ get
-both calls, through the same original code (so their undo entries are recorded as before).
-An index is left alone only when it is a plain ascending/descending index (not TTL, hashed,
-text, geo or wildcard), every field of it is a top-level name whose value is absent from both documents, the same object in both, or of the same
-non-container type and equal, and the document's membership of the index (sparse or
-partial) is the same: then the index holds exactly the entries the two calls would leave.
-A held-back call that is not followed by its pair was cut off by an exception, after which
-the update's rollback restores the old document: it is dropped, which leaves the index as
-the old document needs it. Every other caller of _update_indexes_locked is untouched.
+The two calls are made from update_with_operation one after the other, with nothing between
+them that reads an index (the storage write, and a storage-key move when `_id` changes). The
+old document's call is held back; when the new document's call follows from the same
+activation for the same storage key, only the indexes whose key could differ get both calls,
+through the same original code (so their undo entries are recorded as before). An index is
+left alone only when it is a plain ascending/descending index (not TTL, hashed, text, geo or
+wildcard), every field of it is a top-level name whose value is absent from both documents,
+the same object in both, or of the same non-container type and equal, and the document's
+membership of the index (sparse or partial) is the same: then the index holds exactly the
+entries the two calls would leave. A held-back call that is not followed by its pair was cut
+off by an exception, after which the update's rollback restores the old document: it is
+dropped, which leaves the index as the old document needs it. Every other caller of
+_update_indexes_locked is untouched.
 """
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
-"""FIX(s): an update that leaves an index's key fields alone leaves that index alone, and
-every index ends exactly as mongoeco's own upkeep leaves it.
+"""FIX(s): an update that leaves an index's key fields alone leaves that index alone, and every
+index ends exactly as mongoeco's own upkeep leaves it.
 
 In the embedded server's own Python (mongoeco lives there), with every patch applied as the
 server applies them, once with FIX(s) and once without: one seeded workload of inserts,
 updates ($set, $unset, $inc, $push, $rename, no-op), replacements, upserts,
 find_one_and_update, and updates refused by a unique index (their rollback) runs against a
-collection with single, compound, multikey, sparse, partial, unique, TTL, hashed and wildcard
-indexes. Values mix the ones Python confuses (0, 0.0, False, None, "0", [0]). Both runs must give the same
-outcome for every operation, the same documents, and index maps equal entry by entry (keys,
-members, their ordinals, the next ordinal, TTL expiries). A patch that skips a changed index
-must fail that comparison, so the comparison can fail.
+collection with single, compound, multikey, sparse, partial, unique, TTL, hashed and
+wildcard indexes. Values mix the ones Python confuses (0, 0.0, False, None, "0", [0]). Both
+runs must give the same outcome for every operation, the same documents, and index maps
+equal entry by entry (keys, members, their ordinals, the next ordinal, TTL expiries). A
+patch that skips a changed index must fail that comparison, so the comparison can fail.
 """
 
 from embedded_mongo.tests.server_python import run_probe

@@ -5,9 +5,9 @@ index of the collection and puts the new one back (two _update_indexes_locked ca
 recording an undo entry per key), even when the update left every indexed field as it was. A
 `$set` of one field of a user re-indexes `_id`, `email` and (`role`, `date_joined`): in a
 py-spy profile of that update, index upkeep was 27 % of the engine's time.
-Why the app cannot avoid it: every write of the request path is such an update (sessions at
-login, both claims of a select, the chat's rate-limit counter, mark-as-read), and none of
-them changes an indexed field.
+Why the app cannot avoid it: most writes of the request path are such updates (the session
+list at login, both claims of a select), and an update cannot tell the server which indexes
+it leaves alone.
 
 The two calls are made from update_with_operation one after the other, with nothing between
 them that reads an index (the storage write, and a storage-key move when `_id` changes). The

@@ -18,10 +18,11 @@ left alone only when it is a plain ascending/descending index (not TTL, hashed, 
 wildcard), every field of it is a top-level name whose value is absent from both documents,
 the same object in both, or of the same non-container type and equal, and the document's
 membership of the index (sparse or partial) is the same: then the index holds exactly the
-entries the two calls would leave. A held-back call that is not followed by its pair was cut
-off by an exception, after which the update's rollback restores the old document: it is
-dropped, which leaves the index as the old document needs it. Every other caller of
-_update_indexes_locked is untouched.
+entries the two calls would leave. Any other call from the same activation lets the held call
+go through first, as it would have. A held call still there when a call comes from another
+activation was cut off by an exception, after which the update's rollback restores the old
+document: it is dropped, which leaves the index as the old document needs it. Every other
+caller of _update_indexes_locked is untouched.
 """
 
 from __future__ import annotations
@@ -66,31 +67,35 @@ def apply(memory: Any) -> None:
     def _update_indexes_locked(self, db_name, coll_name, storage_key, document, **kwargs):
         caller = sys._getframe(1)
         held = self.__dict__.pop("_fix_s_held", None)
-        if caller.f_code is not update_code or type(document) is not dict:
-            return original(self, db_name, coll_name, storage_key, document, **kwargs)
-        if kwargs.get("action", "insert") == "delete":
+        if held is not None and held[0] is not caller:
+            held = None  # cut off by an exception in another activation: see above
+        action = kwargs.get("action", "insert")
+        paired = caller.f_code is update_code and type(document) is dict
+        if paired and action == "delete" and held is None:
             self._fix_s_held = (caller, db_name, coll_name, storage_key, document, kwargs)
             return None
-        if held is None or held[0] is not caller:
-            # An upsert's new document (no old one), or a held call cut off: see above.
-            return original(self, db_name, coll_name, storage_key, document, **kwargs)
-        _, old_db, old_coll, old_key, old_document, old_kwargs = held
-        same_place = (old_db, old_coll, old_key) == (db_name, coll_name, storage_key) and all(
-            old_kwargs.get(view) is kwargs.get(view) for view in ("indexes_view", "index_data_view")
-        )
-        if not same_place or type(old_document) is not dict:
-            original(self, old_db, old_coll, old_key, old_document, **old_kwargs)
-            return original(self, db_name, coll_name, storage_key, document, **kwargs)
-        view = kwargs.get("indexes_view")
-        indexes = (self._indexes if view is None else view).get(db_name, {}).get(coll_name, [])
-        changed = [index for index in indexes if not unchanged(index, old_document, document)]
-        if not changed:
-            return None
-        if len(changed) < len(indexes):
-            only = {db_name: {coll_name: changed}}
-            old_kwargs = {**old_kwargs, "indexes_view": only}
-            kwargs = {**kwargs, "indexes_view": only}
-        original(self, db_name, coll_name, storage_key, old_document, **old_kwargs)
+        if paired and action == "insert" and held is not None:
+            _, old_db, old_coll, old_key, old_document, old_kwargs = held
+            if (old_db, old_coll, old_key) == (db_name, coll_name, storage_key) and all(
+                old_kwargs.get(view) is kwargs.get(view)
+                for view in ("indexes_view", "index_data_view")
+            ):
+                view = kwargs.get("indexes_view")
+                indexes = (self._indexes if view is None else view).get(db_name, {})
+                indexes = indexes.get(coll_name, [])
+                changed = [ix for ix in indexes if not unchanged(ix, old_document, document)]
+                if not changed:
+                    return None
+                if len(changed) < len(indexes):
+                    only = {db_name: {coll_name: changed}}
+                    old_kwargs = {**old_kwargs, "indexes_view": only}
+                    kwargs = {**kwargs, "indexes_view": only}
+                original(self, old_db, old_coll, old_key, old_document, **old_kwargs)
+                return original(self, db_name, coll_name, storage_key, document, **kwargs)
+        # Anything else (another caller, a document of another type, an upsert's new
+        # document, a pair for two storage keys): this activation's held call goes first.
+        if held is not None:
+            original(self, *held[1:5], **held[5])
         return original(self, db_name, coll_name, storage_key, document, **kwargs)
 
     _update_indexes_locked.original = original

@@ -16,7 +16,7 @@ from chat.schemas import (
 )
 from chat.serializers import message_to_json
 from core import ratelimit
-from core.api import JsonBody, raises
+from core.api import JsonBody, raises, validated_json
 from core.errors import MissingFieldError, RateLimitedError, ValidationFailedError
 
 router = Router(tags=["chat"], by_alias=True)  # "with" is a Python keyword: with_ in code
@@ -34,7 +34,8 @@ def conversations(request):
         }
         for row in rows
     ]
-    return {"conversations": payload}
+    # Every conversation page view (and every poll of it): rendered by validated_json.
+    return validated_json(ConversationList, {"conversations": payload}, by_alias=True)
 
 
 def _limit(raw: str | None) -> int:
@@ -55,7 +56,8 @@ def list_messages(request, query: Query[MessagesQuery]):
     page, cursor = services.list_messages(
         user=request.auth, other=query.with_, before=query.before, limit=_limit(query.limit)
     )
-    return {"messages": [message_to_json(m) for m in page], "next_cursor": cursor}
+    payload = {"messages": [message_to_json(m) for m in page], "next_cursor": cursor}
+    return validated_json(MessagePage, payload, by_alias=True)
 
 
 @router.post("/messages/", response={201: MessageEnvelope}, url_name="messages")

@@ -71,15 +71,18 @@ _HTTP_ERRORS = {
 }
 
 
-def validated_json(schema: type[BaseModel], payload: dict) -> HttpResponse:
+def validated_json(
+    schema: type[BaseModel], payload: dict, *, by_alias: bool = False
+) -> HttpResponse:
     """A 200 with `payload` validated by `schema` (the operation's declared response) and
     rendered by pydantic's core: the same checks and the same JSON document as returning
     the dict, at a third of the cost for a long list. ninja validates a returned dict
     through a Django attribute getter, dumps it back to dicts, then json.dumps them: 2.1 ms
     for a match list of 200 mentors against 0.64 ms here (in-process, 200 renders). A
     payload the schema refuses is a bug: pydantic's ValidationError is not an AppError, so
-    it becomes the JSON 500 (ninja's own check would answer it as a client's 400)."""
-    body = schema.model_validate(payload).model_dump_json()
+    it becomes the JSON 500 (ninja's own check would answer it as a client's 400).
+    by_alias: as the operation's router renders (e.g. chat's "with")."""
+    body = schema.model_validate(payload).model_dump_json(by_alias=by_alias)
     return HttpResponse(body, content_type="application/json")
 
 

@@ -29,13 +29,14 @@ control_socket_disable = True
 # The cyclic garbage collector in a worker (issue 13). A worker holds about 120,000 tracked
 # objects once the app is loaded (Django, ninja, pydantic, pymongo, numpy), and a full
 # collection walked them all in 50-60 ms with the GIL held: every thread of the worker
-# stalled. Under the load bench each worker ran 8-15 of them in a 20 s mix, 12-443 ms each
-# (wall time: the collecting thread also waits for a core), 1.3-1.5 s per worker in all.
+# stalled. Under the load bench (warm-up and one 20 s mix) each worker ran 8-15 of them,
+# 12-443 ms each (wall time: the collecting thread also waits for a core), 1.25-1.54 s per
+# worker in all.
 # So, once the app is loaded: collect, then freeze the survivors (gc.freeze(): moved to a
 # permanent generation that no collection walks; reference counting still frees them).
 # A larger first threshold lets a request's objects die young instead of being promoted
 # while the request is in flight; promotions are what trigger full collections. Measured
-# on the load bench's mix: 3 full collections per worker instead of 8-15, 21-64 ms each.
+# on the load bench's mix: 3 full collections per worker instead of 8-15, 16-64 ms each.
 GC_THRESHOLDS = (10_000, 10, 10)
 
 

@@ -42,6 +42,10 @@ GC_THRESHOLDS = (10_000, 10, 10)
 
 def post_worker_init(worker) -> None:
     """gunicorn's hook, called in each worker after it has loaded the app."""
+    # Map the memory of the worker's password checks before it serves (issue 13).
+    from users import password_gate
+
+    password_gate.warm_up(threads)
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.contrib.auth.hashers import get_hasher
 
 from core.errors import ServerBusyError
 
@@ -58,40 +57,3 @@ def slot() -> Iterator[None]:
         yield
     finally:
         semaphore.release()
-
-
-# glibc's limit on malloc arenas in a 64-bit process: 8 per core (mallopt(3), M_ARENA_MAX).
-ARENAS_PER_CORE = 8
-
-
-def warm_up(threads: int) -> int:
-    """Hash once in this thread, then once in each of `threads` threads alive together (at
-    most glibc's arena limit), so the memory of later password checks is already mapped;
-    returns the number of threads used. For a gunicorn worker before it serves (its
-    post_worker_init hook, core/gunicorn.py).
-
-    Why (measured on the load bench, issue 13): an Argon2id check takes its 19 MiB with
-    malloc. The first in a process is mmap'd (glibc then raises its mmap threshold above
-    it); after that each thread's malloc arena grows by 19 MiB at its first check, and
-    every arena stays that size. Each growth first-touches 4,866 pages, and on these VMs
-    that made the check 67 ms of CPU instead of 25 on average. A worker has up to 16 arenas
-    (2 cores), so its first 16 or so logins paid it, in the login burst when a mix starts.
-    Threads alive together each get an arena of their own (new threads take the arenas
-    that exited ones leave), so after this the workers' threads check on mapped memory.
-    The memory is what the arenas reach anyway once each has served a login.
-    """
-    hasher = get_hasher()  # the first hasher: what new and upgraded hashes use
-    hasher.encode("warm-up", hasher.salt())
-    count = max(1, min(threads, ARENAS_PER_CORE * (os.cpu_count() or 1)))
-    together = threading.Barrier(count)
-
-    def one() -> None:
-        together.wait()
-        hasher.encode("warm-up", hasher.salt())
-
-    started = [threading.Thread(target=one, name=f"password-warm-up-{i}") for i in range(count)]
-    for thread in started:
-        thread.start()
-    for thread in started:
-        thread.join()
-    return count

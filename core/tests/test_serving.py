@@ -179,3 +179,51 @@ def test_gunicorn_workers_freeze_the_loaded_app_out_of_the_garbage_collector():
     # The app's modules and objects are frozen (about 120,000), not a handful.
     assert int(frozen) > 50_000
     assert thresholds_set == "True"
+
+
+# A password check in a new thread of a fresh process, as in a gunicorn worker (production
+# settings: Argon2id, 19 MiB), after the worker hook's warm-up or without it; prints the
+# page faults the check took.
+FAULTS_OF_A_CHECK = """
+import resource, runpy, sys, threading
+import django
+django.setup()
+from django.contrib.auth.hashers import get_hasher
+if sys.argv[1] == "warmed":
+    config = runpy.run_path("core/gunicorn.py")
+    assert config["warm_password_memory"](4) == 4
+faults = []
+def check():
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    get_hasher().encode("a password", "some-salt-1234")
+    faults.append(resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before)
+thread = threading.Thread(target=check)
+thread.start()
+thread.join()
+print(faults[0])
+"""
+
+
+def _faults_of_a_check(mode: str) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", FAULTS_OF_A_CHECK, mode],
+        cwd=django_settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SECRET_KEY": "k" * 50,
+            "DJANGO_DEBUG": "0",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout)
+
+
+def test_gunicorn_workers_map_the_memory_of_password_checks_before_serving():
+    # 19 MiB is 4,864 pages of 4 KiB: unwarmed, a check first-touches all of them...
+    assert _faults_of_a_check("cold") > 4_000
+    # ...after the warm-up each worker runs in post_worker_init, a new thread's check
+    # touches memory already mapped.
+    assert _faults_of_a_check("warmed") < 500

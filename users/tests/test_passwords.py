@@ -2,13 +2,10 @@
 per-process bound on concurrent password checks (docs/operations.md "Passwords")."""
 
 import os
-import subprocess
-import sys
 import threading
 from http import HTTPStatus
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.auth.hashers import MD5PasswordHasher, get_hasher, make_password
 from django.db import connections
 
@@ -212,52 +209,3 @@ def test_the_bound_is_per_process(api, settings, blocking):
 
     assert os.waitstatus_to_exitcode(status) == 0
     assert blocking.release() == [HTTPStatus.OK]
-
-
-# --- the memory of password checks in a served worker ------------------------------------
-
-# A password check in a new thread of a fresh process, as in a gunicorn worker (production
-# settings: Argon2id, 19 MiB); prints the page faults that the check took.
-FAULTS_OF_A_CHECK = """
-import resource, sys, threading
-import django
-django.setup()
-from django.contrib.auth.hashers import get_hasher
-from users import password_gate
-if sys.argv[1] == "warmed":
-    assert password_gate.warm_up(4) == 4
-faults = []
-def check():
-    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
-    get_hasher().encode("a password", "some-salt-1234")
-    faults.append(resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before)
-thread = threading.Thread(target=check)
-thread.start()
-thread.join()
-print(faults[0])
-"""
-
-
-def _faults_of_a_check(mode: str) -> int:
-    done = subprocess.run(
-        [sys.executable, "-c", FAULTS_OF_A_CHECK, mode],
-        cwd=django_settings.BASE_DIR,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_SECRET_KEY": "k" * 50,
-            "DJANGO_DEBUG": "0",
-        },
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return int(done.stdout)
-
-
-def test_warm_up_maps_the_memory_of_later_checks_in_new_threads():
-    # 19 MiB is 4,864 pages of 4 KiB: unwarmed, the check first-touches all of them...
-    assert _faults_of_a_check("cold") > 4_000
-    # ...warmed (what each gunicorn worker does before serving), a new thread's check
-    # touches memory already mapped.
-    assert _faults_of_a_check("warmed") < 500

@@ -24,6 +24,7 @@ from mongoeco import types as t
 from mongoeco.core import bson_scalars as b
 from mongoeco.wire import bson_bridge, protocol
 from mongoeco.api._async import raw_batch_cursor
+from embedded_mongo.tests.probe_corpus import nested_value
 from embedded_mongo.patches import o_wire_encode
 
 original = bson_bridge.encode_wire_value
@@ -61,12 +62,7 @@ PLAIN = [
 ]
 
 def value(depth):
-    roll = rng.random()
-    if depth < 3 and roll < 0.2:
-        return {f"k{i}": value(depth + 1) for i in range(rng.randint(0, 4))}
-    if depth < 3 and roll < 0.35:
-        return [value(depth + 1) for _ in range(rng.randint(0, 4))]
-    return rng.choice(SPECIAL if roll < 0.55 else PLAIN)()
+    return nested_value(rng, SPECIAL, PLAIN, special_below=0.55, depth=depth)
 
 checked = differ = 0
 for _ in range(1500):

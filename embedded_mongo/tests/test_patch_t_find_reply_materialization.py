@@ -40,6 +40,7 @@ from mongoeco._types.concerns import CodecOptions
 from mongoeco.core import bson_scalars as b
 from mongoeco.core._public_materialization import materialize_public_document
 from mongoeco.wire import bson_bridge
+from embedded_mongo.tests.probe_corpus import nested_value
 from embedded_mongo.patches import apply_patches
 
 apply_patches()  # the encoder the server runs (FIX(o) included)
@@ -69,12 +70,7 @@ PLAIN = [
 ]
 
 def value(depth):
-    roll = rng.random()
-    if depth < 3 and roll < 0.2:
-        return {f"k{i}": value(depth + 1) for i in range(rng.randint(0, 4))}
-    if depth < 3 and roll < 0.35:
-        return [value(depth + 1) for _ in range(rng.randint(0, 4))]
-    return rng.choice(SPECIAL if roll < 0.6 else PLAIN)()
+    return nested_value(rng, SPECIAL, PLAIN, special_below=0.6, depth=depth)
 
 checked = differ = changed = 0
 for _ in range(1500):

@@ -151,6 +151,20 @@ def test_gunicorn_config_takes_workers_and_threads_from_the_settings(
     assert config["accesslog"] is None  # the app's request log has one line per request
 
 
+def _as_a_worker(script: str, *args: str, **env: str) -> str:
+    """The stdout of `script` run in a fresh Python from the repository's root, as a
+    gunicorn worker runs (DEBUG off, a secret key; `env` added)."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=django_settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SECRET_KEY": "k" * 50, "DJANGO_DEBUG": "0", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
 def test_gunicorn_workers_freeze_the_loaded_app_out_of_the_garbage_collector():
     import gunicorn.config
 
@@ -167,15 +181,7 @@ def test_gunicorn_workers_freeze_the_loaded_app_out_of_the_garbage_collector():
             "print(gc.get_freeze_count(), gc.get_threshold() == config['GC_THRESHOLDS'])",
         ]
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=django_settings.BASE_DIR,
-        env={**os.environ, "DJANGO_SECRET_KEY": "k" * 50, "DJANGO_DEBUG": "0"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    frozen, thresholds_set = done.stdout.split()
+    frozen, thresholds_set = _as_a_worker(script).split()
     # The app's modules and objects are frozen (about 120,000), not a handful.
     assert int(frozen) > 50_000
     assert thresholds_set == "True"
@@ -205,20 +211,7 @@ print(faults[0])
 
 
 def _faults_of_a_check(mode: str) -> int:
-    done = subprocess.run(
-        [sys.executable, "-c", FAULTS_OF_A_CHECK, mode],
-        cwd=django_settings.BASE_DIR,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_SECRET_KEY": "k" * 50,
-            "DJANGO_DEBUG": "0",
-        },
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return int(done.stdout)
+    return int(_as_a_worker(FAULTS_OF_A_CHECK, mode, DJANGO_SETTINGS_MODULE="config.settings"))
 
 
 def test_gunicorn_workers_map_the_memory_of_password_checks_before_serving():

@@ -9,6 +9,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 
+from matching.selectors import CARD_CACHE
 from users import tokens
 from users.tests.factories import AdminFactory, MenteeFactory, MentorFactory
 
@@ -69,6 +70,14 @@ def _fresh_limits(settings):
     is a fresh namespace in the shared store, without touching the database (a test that
     needs none stays without)."""
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_cards():
+    """Every test starts with no mentor cards cached in this process (matching/selectors.py),
+    as a fresh server process does: a match list's round trips then do not depend on the
+    tests before it."""
+    CARD_CACHE.clear()
 
 
 class FrozenClock:

@@ -1,5 +1,7 @@
 """The User (profile, role, matching state) and its refresh-token sessions."""
 
+import secrets
+
 import email_validator
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -18,7 +20,31 @@ class Role(models.TextChoices):
     ADMIN = "ADMIN", "Admin"
 
 
-class UserManager(BaseUserManager):
+# What a match list shows of a mentor besides their address and roster, which it reads
+# afresh every time: matching/selectors.py keeps these per process and checks each mentor's
+# card_rev against the stored one. So every write of one of them stores a new card_rev: the
+# model's save and its querysets' update (bulk_update's too) below see to it for the ORM;
+# the raw updates (matching state, sessions, passwords) touch none of them.
+CARD_FIELDS = frozenset(
+    ("role", "firstName", "lastName", "major", "minor", "year", "hobbies", "clubs", "goals")
+    + CATEGORY_FIELDS
+    + ("date_joined",)
+)
+
+
+def new_card_rev() -> str:
+    return secrets.token_hex(8)
+
+
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # bulk_update comes here too (matching/tests/test_card_cache.py).
+        if not CARD_FIELDS.isdisjoint(kwargs):
+            kwargs["card_rev"] = new_card_rev()
+        return super().update(**kwargs)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def create_user(self, email, password=None, **fields):
@@ -138,6 +164,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verified_at = models.DateTimeField(null=True, blank=True)
     # Notification kinds (NOTIFICATION_KINDS) the user turned off; every other kind is on.
     notifications_off = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    # Changes with every write of a CARD_FIELDS field (see there); blank until the first.
+    card_rev = models.CharField(max_length=16, blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -153,6 +181,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         self.email = normalize_email(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or not CARD_FIELDS.isdisjoint(update_fields):
+            self.card_rev = new_card_rev()
+            if update_fields is not None:
+                kwargs["update_fields"] = [*update_fields, "card_rev"]
         super().save(*args, **kwargs)
 
     @property

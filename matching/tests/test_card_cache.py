@@ -3,7 +3,11 @@ write through the model shows at the next list, the address and the roster are a
 afresh, and a write that bypassed the model shows once the cache's age bound has passed."""
 
 import datetime
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -206,3 +210,48 @@ def test_lists_between_random_writes_equal_the_orm_list(clock, seed):
         else:
             clock.now += rng.choice([1.0, selectors.CARD_CACHE_SECONDS + 1])
         assert _listed(mentee) == _reference(mentee)
+
+
+EDIT_ELSEWHERE = """
+import os, django
+django.setup()
+from django.db import connections
+from django.test import Client
+connections["default"].settings_dict["NAME"] = os.environ["CARDS_DB_NAME"]
+from users import tokens
+from users.models import User
+access = tokens.issue_tokens(User.objects.get(email=os.environ["CARDS_MENTOR"]))["access"]
+response = Client(HTTP_HOST="localhost").put(
+    "/matching/profile/",
+    {"firstName": "Elsewhere"},
+    content_type="application/json",
+    HTTP_AUTHORIZATION=f"Bearer {access}",
+)
+assert response.status_code == 200, response.content
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_through_another_process_shows_at_the_next_list(api):
+    """The mentor edits their profile through another process (as another gunicorn worker
+    would serve it); this process, which holds the card, shows the edit at its next list."""
+    (mentee,), (mentor,) = cohort(lambda i, j: 50.0, 1, 1)
+    client = api(mentee)
+    assert client.get("/matching/matches/").json()["matches"][0]["name"] != "Elsewhere"
+    assert len(selectors.CARD_CACHE.entries) == 1
+    done = subprocess.run(
+        [sys.executable, "-c", EDIT_ELSEWHERE],
+        cwd=Path(__file__).resolve().parents[2],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.test_settings",
+            "CARDS_DB_NAME": connection.settings_dict["NAME"],
+            "CARDS_MENTOR": mentor.email,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    shown = client.get("/matching/matches/").json()["matches"]
+    assert [m["name"].split()[0] for m in shown] == ["Elsewhere"]

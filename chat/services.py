@@ -118,10 +118,10 @@ def conversations(*, user: User) -> list[dict]:
     people = get_users_by_email(others)
     me = user.email
     # One group per direction of each pair, keyed by plain field paths: the embedded server
-    # evaluates a computed key or a compound condition per message at several times the
-    # cost (a $cond naming the counterpart and an $and for "unread to me" made the
-    # aggregation 10-20 % dearer, docs/benchmarks.md). $cond on read_at alone: a missing or
-    # null read_at is falsy, so unread, as the ORM's read_at=None reads it.
+    # evaluates expressions per message at a high cost (a $cond naming the counterpart as
+    # the key and an $and for "unread to me" cost this endpoint about 17 % more database
+    # CPU, docs/architecture.md "Chat"). $cond on read_at alone: a missing or null read_at
+    # is falsy, so unread, as the ORM's read_at=None reads it.
     groups = connection.get_collection(Message._meta.db_table).aggregate(
         [
             {

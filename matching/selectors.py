@@ -79,7 +79,8 @@ class CardCache:
     find), then the cards only of the mentors it would show whose entry is missing, has
     another card_rev or is older than CARD_CACHE_SECONDS (a find by _id, made only when
     there are some). The full cards were most of the list's database time: 289 of them
-    cost the embedded server 10-18 ms against 4-6 ms for the small find (docs/benchmarks.md).
+    cost the embedded server 10-18 ms against 4-6 ms for the small find (docs/architecture.md
+    "The match list").
     Threads share it; an entry is replaced whole, and a lost update only costs a re-read."""
 
     def __init__(self, clock=time.monotonic) -> None:

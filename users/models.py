@@ -24,7 +24,9 @@ class Role(models.TextChoices):
 # afresh every time: matching/selectors.py keeps these per process and checks each mentor's
 # card_rev against the stored one. So every write of one of them stores a new card_rev: the
 # model's save and its querysets' update (bulk_update's too) below see to it for the ORM;
-# the raw updates (matching state, sessions, passwords) touch none of them.
+# the raw updates (matching state, sessions, passwords) touch none of them. A data migration
+# (a historical model has neither) must set card_rev itself when it changes one; a write
+# that does not is shown within matching.selectors.CARD_CACHE_SECONDS.
 CARD_FIELDS = frozenset(
     ("role", "firstName", "lastName", "major", "minor", "year", "hobbies", "clubs", "goals")
     + CATEGORY_FIELDS

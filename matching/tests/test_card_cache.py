@@ -15,9 +15,8 @@ from django.db import connection
 
 from core.db_commands import counting
 from matching import selectors
-from matching.serializers import serialize_mentor
 from matching.tests.round_factories import cohort
-from matching.tests.test_ranked_matches import _reference
+from matching.tests.test_ranked_matches import _listed, _reference
 from users.models import CARD_FIELDS, User
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +36,6 @@ def clock(monkeypatch):
     clock = Clock()
     monkeypatch.setattr(selectors, "CARD_CACHE", selectors.CardCache(clock=clock))
     return clock
-
-
-def _listed(mentee: User) -> list[dict]:
-    return [serialize_mentor(m, s) for m, s in selectors.ranked_matches(mentee=mentee)]
 
 
 def _names(mentee: User) -> dict[str, str]:

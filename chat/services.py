@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chat.errors import InvalidCursorError, NotMatchedError
-from chat.models import Message
+from chat.models import Message, pair_key
 from core.documents import from_document
 from core.errors import ValidationFailedError
 from users.models import Role, User, normalize_email
@@ -37,10 +37,6 @@ def require_match(user: User, other: str) -> str:
     if other not in counterparts(user):
         raise NotMatchedError()
     return other
-
-
-def _pair(a: str, b: str) -> Q:
-    return Q(sender=a, recipient=b) | Q(sender=b, recipient=a)
 
 
 def send_message(*, sender: User, to: str, body: str) -> Message:
@@ -80,17 +76,16 @@ def list_messages(
     other = require_match(user, other)
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailedError(f"limit must be between 1 and {MAX_LIMIT}.")
-    me = user.email
-    conditions = [{"$or": [{"sender": me, "recipient": other}, {"sender": other, "recipient": me}]}]
+    conversation = {"pair": pair_key(user.email, other)}
     if before:
         at, pk = decode_cursor(before)
-        conditions.append(
-            {"$or": [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": pk}}]}
-        )
-    # A find, not the ORM's aggregation: the embedded server answers it faster.
+        older = {"$or": [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": pk}}]}
+        conversation = {"$and": [conversation, older]}
+    # A find, not the ORM's aggregation: the embedded server answers it faster. One equality
+    # on the pair key, in the msg_conversation index's order (docs/architecture.md "Chat").
     found = (
         connection.get_collection(Message._meta.db_table)
-        .find({"$and": conditions})
+        .find(conversation)
         .sort([("created_at", -1), ("_id", -1)])
         .limit(limit + 1)
     )
@@ -124,14 +119,7 @@ def conversations(*, user: User) -> list[dict]:
     # is falsy, so unread, as the ORM's read_at=None reads it.
     groups = connection.get_collection(Message._meta.db_table).aggregate(
         [
-            {
-                "$match": {
-                    "$or": [
-                        {"sender": me, "recipient": {"$in": others}},
-                        {"recipient": me, "sender": {"$in": others}},
-                    ]
-                }
-            },
+            {"$match": {"pair": {"$in": [pair_key(me, other) for other in others]}}},
             {"$sort": {"created_at": -1, "_id": -1}},
             {
                 "$group": {
@@ -170,7 +158,7 @@ def _newer(a: dict, b: dict) -> bool:
 
 def delete_messages_between(*, first: str, second: str) -> int:
     """Hard-delete every message exchanged by two users; returns how many."""
-    deleted, _ = Message.objects.filter(_pair(first, second)).delete()
+    deleted, _ = Message.objects.filter(pair=pair_key(first, second)).delete()
     return deleted
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from pymongo.collection import Collection
 
 from chat import services
-from chat.models import Message
+from chat.models import Message, pair_key
 from matching import services as matching
 from users.models import User
 from users.tests.factories import MenteeFactory, MentorFactory
@@ -56,9 +56,15 @@ def test_rows_equal_the_orm_reading(seed):
         # Few distinct times, so that ties (broken by id) are common.
         created = start + timedelta(seconds=rng.randint(0, 5))
         roll = rng.random()
-        if roll < 0.2:  # written without the field, as a document from before it existed
+        if roll < 0.2:  # written without read_at, as a document from before it existed
             raw.insert_one(
-                {"sender": sender, "recipient": recipient, "body": "x", "created_at": created}
+                {
+                    "sender": sender,
+                    "recipient": recipient,
+                    "pair": pair_key(sender, recipient),  # every message's since chat 0003
+                    "body": "x",
+                    "created_at": created,
+                }
             )
             continue
         read_at = created if roll < 0.6 else None

@@ -5,7 +5,8 @@ The application runs on gunicorn against the bench database (bench/load.py's ser
 endpoint's floor is what its round trips cost at the least in the same run: its database
 commands (counted with pymongo's command monitoring, core/db_commands.py) times the
 measured `find_one` (reads) or `update_one` (writes) time, plus the bare HTTP round trip
-of a WSGI application that does nothing (bench/bare_wsgi.py) on gunicorn.
+of a WSGI application that does nothing (bench/bare_wsgi.py) on gunicorn, all three
+measured right before and right after each endpoint.
 """
 
 import http.client
@@ -20,6 +21,9 @@ from bench.common import Result, Section, json_exchange
 from bench.load import PASSWORD, _seed, _Server
 
 REQUESTS = int(os.environ.get("BENCH_ENDPOINT_REQUESTS", "200"))
+# Each endpoint's floor is measured right before and right after it (the lower kept), so a
+# change of the shared machine's speed between endpoints moves both sides of its ratio.
+FLOOR_SAMPLES = 60
 MENTEES, MENTORS = 40, 20
 # The conversation the chat reads are measured on: this many messages (the embedded server
 # sorts a pair's messages without its index, so their cost grows with the conversation).
@@ -57,7 +61,7 @@ def _p50_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def _db_floors() -> tuple[float, float]:
+def _db_floors(samples: int = REQUESTS) -> tuple[float, float]:
     """Median find_one and update_one (by _id, on the users collection) in ms."""
     from django.db import connection
 
@@ -66,7 +70,7 @@ def _db_floors() -> tuple[float, float]:
     scratch.replace_one({"_id": 1}, {"_id": 1, "n": 0}, upsert=True)
     pk = users.find_one({}, {"_id": 1})["_id"]
     reads, writes = [], []
-    for _ in range(REQUESTS):
+    for _ in range(samples):
         began = time.perf_counter()
         users.find_one({"_id": pk})
         reads.append(time.perf_counter() - began)
@@ -75,6 +79,19 @@ def _db_floors() -> tuple[float, float]:
         writes.append(time.perf_counter() - began)
     scratch.drop()
     return _p50_ms(reads), _p50_ms(writes)
+
+
+def _floors(port: int) -> tuple[float, float, float]:
+    """(bare HTTP, find_one, update_one) medians in ms, FLOOR_SAMPLES of each, now. The bare
+    server gets a new connection each time (gunicorn closes one idle for 2 s) and a few
+    requests on it before the timed ones."""
+    find_ms, update_ms = _db_floors(FLOOR_SAMPLES)
+    bare = _Http(port)
+    for _ in range(5):
+        bare.request("GET", "/")
+    http_ms = _p50_ms([bare.request("GET", "/")[2] for _ in range(FLOOR_SAMPLES)])
+    bare.close()
+    return http_ms, find_ms, update_ms
 
 
 def _endpoints(mentee: str, mentor: str) -> list[tuple[str, str, str, dict | None, str, int]]:
@@ -133,12 +150,11 @@ def _sign_in(http: _Http, email: str) -> dict:
 
 def run() -> Section:
     emails, _ = _seed(MENTEES, MENTORS)
-    floors_before = _db_floors()
     mentee, other = emails[0], emails[1]
     # High enough for REQUESTS sends a minute, still counted (a limit that is on).
     os.environ["CHAT_SENDS_PER_USER"] = f"{REQUESTS * 10}/m"
     secret = secrets.token_urlsafe(50)
-    with _Server("gunicorn", secret) as server:
+    with _Server("gunicorn", secret) as server, _BareServer("gunicorn", secret) as bare_server:
         http = _Http(server.port)
         session = _sign_in(http, mentee)
         token = session["access"]
@@ -159,7 +175,8 @@ def run() -> Section:
         }
         endpoints = _endpoints(mentee, mentor)
         commands = _count_commands(endpoints, people)
-        timings = {}
+        timings, floors = {}, {}
+        before = _floors(bare_server.port)
         for name, method, path, body, who, status in endpoints:
             if body == "refresh":
                 body = {"refresh": sessions[who]["refresh"]}
@@ -170,19 +187,19 @@ def run() -> Section:
                     raise RuntimeError(f"{name}: {got} {data}")
                 samples.append(elapsed)
             timings[name] = _p50_ms(samples[REQUESTS // 10 :])  # the first tenth warms up
+            after = _floors(bare_server.port)
+            # Measured right before and right after the endpoint, the lower kept: a floor, on
+            # a shared machine.
+            floors[name] = tuple(min(pair) for pair in zip(before, after, strict=True))
+            before = after
         http.close()
-    with _BareServer("gunicorn", secret) as bare:
-        http = _Http(bare.port)
-        samples = [http.request("GET", "/")[2] for _ in range(REQUESTS)]
-        http.close()
-        bare_ms = _p50_ms(samples[REQUESTS // 10 :])
-    # Measured before and after the endpoints, the lower kept: a floor, on a shared machine.
-    floors_after = _db_floors()
-    find_ms, update_ms = (min(pair) for pair in zip(floors_before, floors_after, strict=True))
-    return _section(endpoints, commands, timings, bare_ms, find_ms, update_ms)
+    return _section(endpoints, commands, timings, floors)
 
 
-def _section(endpoints, commands, timings, bare_ms, find_ms, update_ms) -> Section:
+def _section(endpoints, commands, timings, floors) -> Section:
+    # The run's floors as one figure each: the medians of the endpoints' own.
+    columns = zip(*floors.values(), strict=True)
+    bare_ms, find_ms, update_ms = (statistics.median(column) for column in columns)
     results = [
         Result("endpoints.floor.http_ms", round(bare_ms, 3), "ms"),
         Result("endpoints.floor.find_one_ms", round(find_ms, 3), "ms"),
@@ -192,7 +209,8 @@ def _section(endpoints, commands, timings, bare_ms, find_ms, update_ms) -> Secti
     for name, method, path, *_ in endpoints:
         names = commands[name]
         writes = sum(1 for c in names if c in WRITES)
-        floor = bare_ms + (len(names) - writes) * find_ms + writes * update_ms
+        http_ms, read_ms, write_ms = floors[name]
+        floor = http_ms + (len(names) - writes) * read_ms + writes * write_ms
         p50 = timings[name]
         ratio = p50 / floor
         results += [
@@ -218,8 +236,10 @@ def _section(endpoints, commands, timings, bare_ms, find_ms, update_ms) -> Secti
             "in the conversation the chat reads page through, sends measured last). An endpoint's "
             "floor is its database commands × the measured `find_one` (reads) or "
             "`update_one` (writes) time, plus the bare HTTP round trip (a do-nothing WSGI "
-            "application, bench/bare_wsgi.py, on gunicorn), all from this run (the database "
-            "times measured before and after the endpoints, the lower kept): "
+            "application, bench/bare_wsgi.py, on gunicorn beside the application). The three "
+            f"are measured ({FLOOR_SAMPLES} of each, medians) right before and right after each "
+            "endpoint, the lower of the two kept, so that a change of the shared machine's speed "
+            "between endpoints moves both sides of its ratio; their medians over the run: "
             f"HTTP {bare_ms:.2f} ms, find_one {find_ms:.2f} ms, update_one {update_ms:.2f} ms.",
             "",
             "Commands are counted with pymongo's command monitoring (core/db_commands.py), "

@@ -7,7 +7,7 @@ Runs without Django (nothing here imports django or config), split by job:
 * server.py       the server role, run in .venv-mongo (Python 3.13): mongoeco's wire server,
                   its heap frozen out of the cyclic garbage collector's reach (gap p);
 * persistence.py  the write-ahead journal (group commit), dumps in mongodump layout, replay;
-* patches/        one module per mongoeco behaviour fixed, FIX(a)..FIX(o), FIX(q)..FIX(u);
+* patches/        one module per mongoeco behaviour fixed, FIX(a)..FIX(o), FIX(q)..FIX(v);
 * pytest_plugin.py  a fresh in-memory server for the test session (pytest.ini: -p).
 
 Durability: with a data dir, every committed write is journaled (post-images, fsynced,

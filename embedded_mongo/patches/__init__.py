@@ -50,6 +50,7 @@ def apply_patches() -> None:
         s_unchanged_index_keys,
         t_find_reply_materialization,
         u_group_fast_path,
+        v_group_pipeline,
     )
 
     check_mongoeco_version()
@@ -70,8 +71,7 @@ def apply_patches() -> None:
     l_prefix_shadow_indexes.apply(memory)
     j_journal_hooks.apply(memory)
     # EMBEDDED_MONGO_NO_SPEED_PATCHES=1 (benchmark comparison only, bench/db_raw_probe.py)
-    # leaves out the pure speed-ups (g)-(i), (m), (o), (q), (r), (s), (t) and (u), which change
-    # no result.
+    # leaves out the pure speed-ups (g)-(i), (m), (o), (q)-(v), which change no result.
     if os.environ.get("EMBEDDED_MONGO_NO_SPEED_PATCHES") != "1":
         g_flat_document_paths.apply(memory)
         h_codec_scalars.apply()
@@ -88,4 +88,6 @@ def apply_patches() -> None:
         s_unchanged_index_keys.apply(memory)
         t_find_reply_materialization.apply()
         u_group_fast_path.apply()
+        # After (u): it compiles its $group forms with (u)'s compile_plan.
+        v_group_pipeline.apply()
     memory.MemoryEngine._embedded_mongo_patched = True

@@ -7,16 +7,15 @@ makes whole documents unequal to themselves.
 """
 
 import datetime
-import os
 import uuid
 
 import pytest
 from bson import Decimal128, ObjectId
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo import ASCENDING, DESCENDING
 
-from embedded_mongo import EmbeddedMongo
+from embedded_mongo.tests.reference_servers import patched_and_reference
 from embedded_mongo.tests.server_python import run_probe
 
 OFF = {"EMBEDDED_MONGO_NO_NATIVE_SORT": "1"}
@@ -25,20 +24,8 @@ OFF = {"EMBEDDED_MONGO_NO_NATIVE_SORT": "1"}
 @pytest.fixture(scope="module")
 def servers():
     """(patched client, reference client), each on a throwaway database."""
-    started = []
-    if os.environ.get("MONGODB_EMBEDDED") == "1":
-        patched_uri = os.environ["MONGODB_URI"]
-    else:
-        started.append(EmbeddedMongo())
-        patched_uri = started[-1].start()
-    started.append(EmbeddedMongo(env=OFF))
-    reference_uri = started[-1].start()
-    name = f"test_sort_{uuid.uuid4().hex[:12]}"
-    with MongoClient(patched_uri) as patched, MongoClient(reference_uri) as reference:
-        yield patched[name], reference[name]
-        patched.drop_database(name)
-    for server in started:
-        server.stop()
+    with patched_and_reference(OFF, "test_sort") as pair:
+        yield pair
 
 
 def test_the_reference_server_really_runs_without_the_patch():

@@ -12,18 +12,18 @@ others, so the comparison is not vacuous.
 """
 
 import datetime
-import os
 import random
 import uuid
 
 import pytest
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo import ASCENDING, DESCENDING
 
-from embedded_mongo import EmbeddedMongo
+from embedded_mongo.tests.reference_servers import patched_and_reference
 from embedded_mongo.tests.server_python import run_probe
 
 PEOPLE = ["a@x.edu", "b@x.edu", "c@x.edu"]
+OFF = {"EMBEDDED_MONGO_NO_SPEED_PATCHES": "1"}  # mongoeco's own aggregation and $group
 CONVERSATION = {
     "_id": {"sender": "$sender", "recipient": "$recipient"},
     "last": {"$first": "$$ROOT"},
@@ -34,20 +34,8 @@ CONVERSATION = {
 @pytest.fixture(scope="module")
 def servers():
     """(patched database, reference database), each a throwaway one."""
-    started = []
-    if os.environ.get("MONGODB_EMBEDDED") == "1":
-        patched_uri = os.environ["MONGODB_URI"]
-    else:
-        started.append(EmbeddedMongo())
-        patched_uri = started[-1].start()
-    started.append(EmbeddedMongo(env={"EMBEDDED_MONGO_NO_SPEED_PATCHES": "1"}))
-    reference_uri = started[-1].start()
-    name = f"test_group_pipeline_{uuid.uuid4().hex[:12]}"
-    with MongoClient(patched_uri) as patched, MongoClient(reference_uri) as reference:
-        yield patched[name], reference[name]
-        patched.drop_database(name)
-    for server in started:
-        server.stop()
+    with patched_and_reference(OFF, "test_group_pipeline") as pair:
+        yield pair
 
 
 def _messages(rng: random.Random, count: int) -> list[dict]:

@@ -3,10 +3,13 @@ wrote it, and chat 0003 gives one to the messages written before the key existed
 and the conversation list read messages by it."""
 
 import importlib
+from collections import Counter
 
 import pytest
 from django.apps import apps
 from django.db import connection
+from pymongo.collection import Collection
+from pymongo.errors import ConnectionFailure
 
 from chat import services
 from chat.models import Message, pair_key
@@ -67,6 +70,33 @@ def test_the_migration_keys_more_than_one_batch(monkeypatch):
     raw = connection.get_collection(Message._meta.db_table)
     raw.insert_many([{"sender": A, "recipient": B, "body": str(i)} for i in range(7)])
 
+    migration.set_pair_keys(apps, connection.schema_editor())
+
+    assert set(_stored_keys().values()) == {pair_key(A, B)}
+
+
+def test_a_backfill_that_died_after_a_batch_is_finished_by_running_it_again(monkeypatch):
+    """The migration's process killed after its first batch (simulated: the second write
+    fails): the keys written stay, and the next migrate run keys the rest."""
+    migration = importlib.import_module("chat.migrations.0003_message_pair_backfill")
+    monkeypatch.setattr(migration, "BATCH", 3)
+    raw = connection.get_collection(Message._meta.db_table)
+    raw.insert_many([{"sender": A, "recipient": B, "body": str(i)} for i in range(7)])
+    real_bulk_write = Collection.bulk_write
+    writes = []
+
+    def dies_on_the_second(self, requests, *args, **kwargs):
+        writes.append(len(requests))
+        if len(writes) == 2:
+            raise ConnectionFailure("killed")
+        return real_bulk_write(self, requests, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "bulk_write", dies_on_the_second)
+    with pytest.raises(ConnectionFailure):
+        migration.set_pair_keys(apps, connection.schema_editor())
+    assert Counter(_stored_keys().values()) == {pair_key(A, B): 3, None: 4}
+
+    monkeypatch.setattr(Collection, "bulk_write", real_bulk_write)
     migration.set_pair_keys(apps, connection.schema_editor())
 
     assert set(_stored_keys().values()) == {pair_key(A, B)}

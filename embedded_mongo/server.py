@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import gc
 import os
 import signal
@@ -49,6 +50,29 @@ from embedded_mongo.persistence import Journal, dump, journal_dir, replay, resto
 DEFAULT_DUMP_INTERVAL = 300.0
 CHANGE_LOG_ENTRIES = 1000
 GC_FREEZE_INTERVAL = 10.0
+
+
+def lock_data_dir(data_dir: Path) -> int:
+    """Take DIR.lock (beside the data directory) for this server's lifetime; returns its
+    descriptor, to keep open. A second server on the same data would restore it too, journal
+    beside this one and replace its dumps with its own: it refuses to start instead, naming
+    the holder. The kernel drops the lock when the holder dies (SIGKILL included), so a
+    restart after a crash is never blocked."""
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    path = data_dir.with_name(data_dir.name + ".lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise SystemExit(
+            f"embedded_mongo: {data_dir} is in use by another embedded server (pid {holder}); "
+            "stop it first (Ctrl-C in its terminal)"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
 
 
 def freeze_heap(*, full: bool = False) -> None:
@@ -109,6 +133,7 @@ async def serve(args: argparse.Namespace) -> int:
     else:
         apply_patches()
     data_dir = Path(args.data_dir).resolve() if args.data_dir else None
+    lock = lock_data_dir(data_dir) if data_dir is not None else None  # noqa: F841 (held)
     # Every committed write copies the engine's change-stream outbox (up to
     # change_log_max_entries, default 10,000) in _prepare_committed_changes_locked, so the
     # per-write cost grew with the number of writes until that cap. The app opens no

@@ -29,3 +29,24 @@ def test_dump_restore_round_trip(tmp_path):
         assert index["unique"] is True
         with pytest.raises(DuplicateKeyError):
             pairs.insert_one({"a": 4, "b": "1234"})
+
+
+def test_a_second_server_on_the_same_data_refuses_to_start(tmp_path):
+    """Two servers on one data directory would both restore it, journal side by side and
+    replace each other's dumps: the second refuses, naming the first; once the first is
+    gone (here SIGKILLed: the kernel drops its lock), a new one starts on the same data."""
+    data_dir = tmp_path / "mongo"
+    first = EmbeddedMongo(data_dir)
+    with MongoClient(first.start()) as mongo_client:
+        mongo_client.app.kept.insert_one({"_id": "x"})
+    second = EmbeddedMongo(data_dir)
+    with pytest.raises(
+        RuntimeError, match=rf"in use by another embedded server \(pid {first.pid}\)"
+    ):
+        second.start()
+    second.stop()
+    first.process.kill()
+    first.process.wait()
+    first.stop()
+    with EmbeddedMongo(data_dir) as third, MongoClient(third.uri) as mongo_client:
+        assert mongo_client.app.kept.find_one() == {"_id": "x"}  # journaled before the kill

@@ -61,7 +61,7 @@ def _p50_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def _db_floors(samples: int = REQUESTS) -> tuple[float, float]:
+def _db_floors(samples: int) -> tuple[float, float]:
     """Median find_one and update_one (by _id, on the users collection) in ms."""
     from django.db import connection
 

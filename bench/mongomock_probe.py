@@ -372,7 +372,9 @@ def _conversations():
     for body in ("one", "two"):
         Message.objects.create(sender="e@x.edu", recipient="m@x.edu", body=body)
     rows = services.conversations(user=mentor)
-    summary = [(r["with"], r["unread"], r["last_message"] and r["last_message"].body) for r in rows]
+    summary = [
+        (r["with"], r["unread"], r["last_message"] and r["last_message"]["body"]) for r in rows
+    ]
     _expect(summary, [("e@x.edu", 2, "two"), ("f@x.edu", 0, None)])
 
 

@@ -14,7 +14,7 @@ from chat.schemas import (
     SendIn,
     Updated,
 )
-from chat.serializers import message_to_json
+from chat.serializers import message_to_json, stored_message_to_json
 from core import ratelimit
 from core.api import JsonBody, raises, validated_json
 from core.errors import MissingFieldError, RateLimitedError, ValidationFailedError
@@ -29,7 +29,9 @@ def conversations(request):
         {
             "with": row["with"],
             "name": row["user"].full_name if row["user"] else "Not provided",
-            "last_message": message_to_json(row["last_message"]) if row["last_message"] else None,
+            "last_message": (
+                stored_message_to_json(row["last_message"]) if row["last_message"] else None
+            ),
             "unread": row["unread"],
         }
         for row in rows
@@ -56,7 +58,7 @@ def list_messages(request, query: Query[MessagesQuery]):
     page, cursor = services.list_messages(
         user=request.auth, other=query.with_, before=query.before, limit=_limit(query.limit)
     )
-    payload = {"messages": [message_to_json(m) for m in page], "next_cursor": cursor}
+    payload = {"messages": [stored_message_to_json(m) for m in page], "next_cursor": cursor}
     return validated_json(MessagePage, payload, by_alias=True)
 
 

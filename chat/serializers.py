@@ -1,5 +1,7 @@
 """Plain dict builders for chat payloads."""
 
+from datetime import UTC
+
 from chat.models import Message
 from users.serializers import iso
 
@@ -12,4 +14,20 @@ def message_to_json(message: Message) -> dict:
         "body": message.body,
         "created_at": iso(message.created_at),
         "read": message.read_at is not None,
+    }
+
+
+def stored_message_to_json(document: dict) -> dict:
+    """message_to_json's payload straight from a stored message document, as pymongo reads
+    it (its datetimes naive, in UTC): a page of messages builds no model instances. That is
+    about 0.16 ms less CPU for a page of 20, the most polled read of the chat
+    (docs/benchmarks.md "Endpoint cost"). chat/tests/test_serializers.py holds the two equal.
+    """
+    return {
+        "id": str(document["_id"]),
+        "sender": document["sender"],
+        "recipient": document["recipient"],
+        "body": document["body"],
+        "created_at": iso(document["created_at"].replace(tzinfo=UTC)),
+        "read": document.get("read_at") is not None,
     }

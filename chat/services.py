@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from chat.errors import InvalidCursorError, NotMatchedError
 from chat.models import Message, pair_key
-from core.documents import from_document
 from core.errors import ValidationFailedError
 from users.models import Role, User, normalize_email
 from users.selectors import get_users_by_email
@@ -50,9 +49,13 @@ def send_message(*, sender: User, to: str, body: str) -> Message:
     return Message.objects.create(sender=sender.email, recipient=recipient, body=body)
 
 
-def encode_cursor(message: Message) -> str:
-    millis = int(message.created_at.timestamp() * 1000)
-    return base64.urlsafe_b64encode(f"{millis}:{message.pk}".encode()).decode().rstrip("=")
+def encode_cursor(created_at: datetime, pk: ObjectId) -> str:
+    """The cursor of the page that ends with the message of this time and id. A naive time
+    is UTC (pymongo reads stored datetimes so)."""
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)
+    millis = int(created_at.timestamp() * 1000)
+    return base64.urlsafe_b64encode(f"{millis}:{pk}".encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, ObjectId]:
@@ -67,8 +70,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, ObjectId]:
 
 def list_messages(
     *, user: User, other: str, before: str | None, limit: int
-) -> tuple[list[Message], str | None]:
-    """A page of the conversation, newest first, and the cursor of the next (older) page.
+) -> tuple[list[dict], str | None]:
+    """A page of the conversation, newest first, as stored documents (for
+    chat.serializers.stored_message_to_json), and the cursor of the next (older) page.
 
     Keyset on (created_at, id): messages arriving while a client pages are newer than its
     cursor, so pages never repeat or skip a message.
@@ -89,10 +93,10 @@ def list_messages(
         .sort([("created_at", -1), ("_id", -1)])
         .limit(limit + 1)
     )
-    page = [from_document(Message, document) for document in found]
+    page = list(found)
     more = len(page) > limit
     page = page[:limit]
-    return page, (encode_cursor(page[-1]) if more else None)
+    return page, (encode_cursor(page[-1]["created_at"], page[-1]["_id"]) if more else None)
 
 
 def mark_read(*, user: User, other: str) -> int:
@@ -104,9 +108,10 @@ def mark_read(*, user: User, other: str) -> int:
 
 
 def conversations(*, user: User) -> list[dict]:
-    """Each counterpart with their name, last message and unread count: two queries
-    (counterpart users; one aggregation for the last messages and the unread counts)
-    whatever the number of pairs."""
+    """Each counterpart with their name, last message (a stored document, for
+    chat.serializers.stored_message_to_json) and unread count: two queries (counterpart
+    users; one aggregation for the last messages and the unread counts) whatever the number
+    of pairs."""
     others = counterparts(user)
     if not others:
         return []
@@ -144,7 +149,7 @@ def conversations(*, user: User) -> list[dict]:
         {
             "with": email,
             "user": people.get(email),
-            "last_message": from_document(Message, last[email]) if email in last else None,
+            "last_message": last.get(email),
             "unread": unread.get(email, 0),
         }
         for email in others

@@ -33,7 +33,7 @@ def _reference(user: User) -> list[tuple]:
 
 def _listed(user: User) -> list[tuple]:
     return [
-        (row["with"], row["last_message"].pk if row["last_message"] else None, row["unread"])
+        (row["with"], row["last_message"]["_id"] if row["last_message"] else None, row["unread"])
         for row in services.conversations(user=user)
     ]
 

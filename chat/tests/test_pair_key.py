@@ -114,5 +114,5 @@ def test_a_page_and_the_list_read_only_their_pair():
     page, _ = services.list_messages(user=mentee, other=mentor.email, before=None, limit=10)
     (row,) = services.conversations(user=mentee)
 
-    assert [m.body for m in page] == ["ours"]
-    assert row["last_message"].body == "ours"
+    assert [m["body"] for m in page] == ["ours"]
+    assert row["last_message"]["body"] == "ours"

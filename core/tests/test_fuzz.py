@@ -323,7 +323,8 @@ class World:
 
     def resolve(self, ref: str) -> str:
         if ref == "cursor":  # the page before the newest message
-            return chat_services.encode_cursor(self.messages[-1])
+            last = self.messages[-1]
+            return chat_services.encode_cursor(last.created_at, last.pk)
         if ref == "new_email":
             return f"new-{uuid.uuid4().hex[:12]}@example.edu"
         name, attr = ref.split(".")

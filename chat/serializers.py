@@ -19,9 +19,9 @@ def message_to_json(message: Message) -> dict:
 
 def stored_message_to_json(document: dict) -> dict:
     """message_to_json's payload straight from a stored message document, as pymongo reads
-    it (its datetimes naive, in UTC): a page of messages builds no model instances. That is
-    about 0.16 ms less CPU for a page of 20, the most polled read of the chat
-    (docs/benchmarks.md "Endpoint cost"). chat/tests/test_serializers.py holds the two equal.
+    it (its datetimes naive, in UTC): a page of messages builds no model instances, about
+    0.16 ms less CPU for a page of 20, the most polled read of the chat (docs/architecture.md
+    "Chat"). chat/tests/test_serializers.py holds the two equal.
     """
     return {
         "id": str(document["_id"]),

@@ -1,8 +1,10 @@
 """A page of messages is rendered from the stored documents, a sent message from its model:
 the two must give the same payload for the same message."""
 
+import time
 from datetime import UTC, datetime
 
+import pytest
 from django.db import connection
 
 from chat.models import Message
@@ -44,10 +46,22 @@ def test_a_stored_document_without_read_at_is_unread():
     assert stored_message_to_json(document)["read"] is False
 
 
-def test_a_cursor_is_the_same_from_the_document_and_from_the_model():
+@pytest.fixture
+def local_time_not_utc(monkeypatch):
+    """The process's local time zone away from UTC, where a naive time read as local time
+    would be off by hours (Django sets TZ to TIME_ZONE, UTC here)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_cursor_is_the_same_from_the_document_and_from_the_model(local_time_not_utc):
     at = datetime(2026, 3, 1, 9, 30, 5, 123000, tzinfo=UTC)
     message = Message.objects.create(sender="a@x.edu", recipient="b@x.edu", body="x", created_at=at)
     document = _stored(message)
+    assert document["created_at"].tzinfo is None  # as pymongo reads it
 
     cursor = encode_cursor(document["created_at"], document["_id"])
 

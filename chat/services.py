@@ -4,7 +4,7 @@ import base64
 import binascii
 from datetime import UTC, datetime
 
-from bson import ObjectId
+from bson import CodecOptions, ObjectId
 from bson.errors import InvalidId
 from django.db import connection
 from django.db.models import Q
@@ -19,6 +19,14 @@ from users.selectors import get_users_by_email
 BODY_MAX = Message._meta.get_field("body").max_length
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
+# Stored datetimes read aware, in UTC, as the ORM gives them (pymongo's default is naive).
+AWARE_UTC = CodecOptions(tz_aware=True, tzinfo=UTC)
+
+
+def message_documents():
+    """The messages collection for the raw reads (pages, the conversation list): documents
+    for chat.serializers.stored_message_to_json, their datetimes aware in UTC."""
+    return connection.get_collection(Message._meta.db_table, codec_options=AWARE_UTC)
 
 
 def counterparts(user: User) -> list[str]:
@@ -50,10 +58,7 @@ def send_message(*, sender: User, to: str, body: str) -> Message:
 
 
 def encode_cursor(created_at: datetime, pk: ObjectId) -> str:
-    """The cursor of the page that ends with the message of this time and id. A naive time
-    is UTC (pymongo reads stored datetimes so)."""
-    if created_at.tzinfo is None:
-        created_at = created_at.replace(tzinfo=UTC)
+    """The cursor of the page that ends with the message of this (aware) time and id."""
     millis = int(created_at.timestamp() * 1000)
     return base64.urlsafe_b64encode(f"{millis}:{pk}".encode()).decode().rstrip("=")
 
@@ -88,7 +93,7 @@ def list_messages(
     # A find, not the ORM's aggregation: the embedded server answers it faster. One equality
     # on the pair key, in the msg_conversation index's order (docs/architecture.md "Chat").
     found = (
-        connection.get_collection(Message._meta.db_table)
+        message_documents()
         .find(conversation)
         .sort([("created_at", -1), ("_id", -1)])
         .limit(limit + 1)
@@ -122,7 +127,7 @@ def conversations(*, user: User) -> list[dict]:
     # the key and an $and for "unread to me" cost this endpoint about 17 % more database
     # CPU, docs/architecture.md "Chat"). $cond on read_at alone: a missing or null read_at
     # is falsy, so unread, as the ORM's read_at=None reads it.
-    groups = connection.get_collection(Message._meta.db_table).aggregate(
+    groups = message_documents().aggregate(
         [
             {"$match": {"pair": {"$in": [pair_key(me, other) for other in others]}}},
             {"$sort": {"created_at": -1, "_id": -1}},

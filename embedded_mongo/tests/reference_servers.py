@@ -1,5 +1,5 @@
-"""A patched server and a reference server side by side, for the tests that compare a speed
-patch's results with mongoeco's own."""
+"""For the tests that compare a speed patch's results with mongoeco's own: a patched server
+and a reference server side by side, and a comparable form of results."""
 
 import contextlib
 import os
@@ -31,3 +31,14 @@ def patched_and_reference(reference_env: dict, prefix: str):
     finally:
         for server in started:
             server.stop()
+
+
+def typed(value):
+    """value with every scalar paired with its type's name, and documents as (key, value)
+    lists: equal only for results equal by value, key order and type (1 == 1.0 == True
+    otherwise, and dicts compare without order). Importable in the server's Python too."""
+    if isinstance(value, dict):
+        return [(key, typed(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [typed(item) for item in value]
+    return (type(value).__name__, value)

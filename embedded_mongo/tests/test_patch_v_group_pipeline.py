@@ -19,7 +19,7 @@ import pytest
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 
-from embedded_mongo.tests.reference_servers import patched_and_reference
+from embedded_mongo.tests.reference_servers import patched_and_reference, typed
 from embedded_mongo.tests.server_python import run_probe
 
 PEOPLE = ["a@x.edu", "b@x.edu", "c@x.edu"]
@@ -85,14 +85,6 @@ def _pipelines(rng: random.Random) -> list[list[dict]]:
     ]
 
 
-def _shape(value):
-    if isinstance(value, dict):
-        return [(key, _shape(item)) for key, item in value.items()]
-    if isinstance(value, list):
-        return [_shape(item) for item in value]
-    return (type(value).__name__, value)
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_the_same_groups_in_the_same_order(servers, seed):
     rng = random.Random(seed)
@@ -105,7 +97,7 @@ def test_the_same_groups_in_the_same_order(servers, seed):
             messages.insert_many([dict(document) for document in documents])
     for pipeline in _pipelines(rng):
         patched, reference = (list(messages.aggregate(pipeline)) for messages in pair)
-        assert _shape(patched) == _shape(reference), pipeline
+        assert typed(patched) == typed(reference), pipeline
 
 
 def test_more_documents_than_a_page_or_groups_than_a_batch(servers):
@@ -122,7 +114,7 @@ def test_more_documents_than_a_page_or_groups_than_a_batch(servers):
         small = [{"$match": {"body": "m", "t": {"$lt": datetime.datetime(2026, 3, 1, 0, 0, 2)}}}]
         for stages in (pipeline, small + pipeline[1:]):
             patched, reference = (list(m.aggregate(stages, **options)) for m in pair)
-            assert _shape(patched) == _shape(reference)
+            assert typed(patched) == typed(reference)
 
 
 PROBE = r"""
